@@ -1,0 +1,48 @@
+# make run   - the demo shop on http://127.0.0.1:5000 (make run PORT=5077 for another port)
+# make test  - create .venv, install with test extras, compile translations, run pytest
+# make lint  - ruff and mypy;  make bench - the benchmarks;  make translations - extract/update/compile
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+STAMP  := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: run test lint bench translations compile-translations wheel clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,postgres,redis,signing]'
+	touch $(STAMP)
+
+compile-translations: $(STAMP)
+	$(BIN)/pybabel compile --statistics -d translations -D withdrawal
+
+run: compile-translations
+	DEMO_SHOP=1 $(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
+
+# pytest exits 5 when it collected no test: make treats any non-zero exit as a failure.
+test: compile-translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+bench: compile-translations
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l -k lazy_gettext --add-comments=Translators: \
+		--no-wrap --sort-by-file --project=withdrawal -o translations/withdrawal.pot .
+	$(BIN)/pybabel update --no-wrap -i translations/withdrawal.pot -d translations -D withdrawal
+	$(MAKE) compile-translations
+
+wheel: $(STAMP)
+	$(BIN)/python -m build --wheel --outdir dist .
+
+clean:
+	rm -rf $(VENV) dist build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,130 @@
+"""Shared fixtures: a fresh app per test over a real database (SQLite in tmp_path, and the
+same tests on PostgreSQL), a client that walks the three steps like a browser, a signal
+recorder."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from withdrawal import signals
+from wsgi import create_app
+
+from support import Consumer
+
+PG_URL = os.environ.get("WITHDRAWAL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _postgres_available() -> str | None:
+    try:
+        engine = create_engine(PG_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # any failure to connect means: no server here
+        return f"no PostgreSQL at {PG_URL}: {exc.__class__.__name__}"
+
+
+_PG_PROBLEM: str | None = None
+_PG_CHECKED = False
+
+
+def require_postgres() -> None:
+    """Skip with a reason where no server answers; fail in CI, where one must."""
+    global _PG_PROBLEM, _PG_CHECKED
+    if not _PG_CHECKED:
+        _PG_PROBLEM, _PG_CHECKED = _postgres_available(), True
+    if _PG_PROBLEM:
+        if IN_CI:
+            pytest.fail(f"CI=true requires PostgreSQL: {_PG_PROBLEM}")
+        pytest.skip(_PG_PROBLEM)
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a schema of its own, dropped afterwards."""
+    require_postgres()
+    schema = "t_" + secrets.token_hex(6)
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'withdrawal.sqlite3'}"
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def app_config(database_url: str) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "WITHDRAWAL_DATABASE_URL": database_url,
+        "WITHDRAWAL_DELIVER_AFTER_COMMIT": False,
+        "MAIL_SUPPRESS_SEND": True,
+    }
+
+
+@pytest.fixture
+def app(app_config: dict[str, Any]) -> Iterator[Flask]:
+    application = create_app(app_config)
+    yield application
+    application.extensions["withdrawal"].engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    return app.test_cli_runner()
+
+
+@dataclass
+class SignalRecorder:
+    received: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def names(self) -> list[str]:
+        return [name for name, _ in self.received]
+
+
+@pytest.fixture
+def recorded_signals() -> Iterator[SignalRecorder]:
+    recorder = SignalRecorder()
+    connected = []
+    for name in ("statement_submitted", "receipt_delivered", "receipt_failed",
+                 "decision_recorded"):
+        signal = getattr(signals, name)
+
+        def receiver(sender: Any, _name: str = name, **kwargs: Any) -> None:
+            recorder.received.append((_name, kwargs))
+
+        signal.connect(receiver)
+        connected.append((signal, receiver))
+    yield recorder
+    for signal, receiver in connected:
+        signal.disconnect(receiver)
+
+
+@pytest.fixture
+def consumer(client: FlaskClient) -> Consumer:
+    return Consumer(client)

@@ -1,0 +1,57 @@
+"""Test helpers shared by the test modules: a client that walks the three steps."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from flask.testing import FlaskClient
+
+_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+_KEY = re.compile(r'id="key" name="key" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "no CSRF token in page"
+    return match.group(1)
+
+
+@dataclass
+class Consumer:
+    """Walks the three steps through the test client as a browser would."""
+
+    client: FlaskClient
+    prefix: str = "/withdrawal"
+
+    def identify(self, name: str, email: str, number: str) -> Any:
+        page = self.client.get(self.prefix + "/").get_data(as_text=True)
+        return self.client.post(self.prefix + "/", data={
+            "csrf_token": csrf_token(page), "name": name, "email": email, "order_number": number,
+        })
+
+    def select(self, lines: list[str] | None = None, description: str = "") -> Any:
+        page = self.client.get(self.prefix + "/select").get_data(as_text=True)
+        data: dict[str, Any] = {"csrf_token": csrf_token(page), "description": description}
+        if lines is not None:
+            data["lines"] = lines
+        return self.client.post(self.prefix + "/select", data=data)
+
+    def confirm_page(self) -> str:
+        return str(self.client.get(self.prefix + "/confirm").get_data(as_text=True))
+
+    def confirm(self, page: str | None = None) -> Any:
+        page = page or self.confirm_page()
+        key = _KEY.search(page)
+        assert key, "no submission key on the confirm page"
+        return self.client.post(self.prefix + "/confirm", data={
+            "csrf_token": csrf_token(page), "key": key.group(1),
+        })
+
+    def withdraw(self, name: str, email: str, number: str, lines: list[str] | None = None,
+                 description: str = "") -> Any:
+        """The whole flow; returns the confirm POST's response."""
+        assert self.identify(name, email, number).status_code == 302
+        assert self.select(lines, description).status_code == 302
+        return self.confirm()

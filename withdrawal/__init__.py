@@ -1,0 +1,7 @@
+"""withdrawal: the EU withdrawal function (CRD Art. 11a) for Flask shops."""
+
+from .domain import Order, OrderLine, OrderSource, ProductKind, Trader
+from .extension import Withdrawal
+
+__all__ = ["Order", "OrderLine", "OrderSource", "ProductKind", "Trader", "Withdrawal"]
+__version__ = "0.1.0.dev0"

@@ -1,0 +1,78 @@
+"""Configuration: every key starts with ``WITHDRAWAL_``, has a documented default here, and a
+misspelt key is an error at start-up rather than a silent default."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, current_app
+
+PREFIX = "WITHDRAWAL_"
+
+#: Defaults, documented in docs/configuration.md. ``None`` means "derived at start-up".
+DEFAULTS: Mapping[str, Any] = {
+    # Where the blueprint lives and what the CLI group is called.
+    "URL_PREFIX": "/withdrawal",
+    "CLI_GROUP": "withdrawal",
+    # Storage: SQLite in the instance folder unless a SQLAlchemy URL is given.
+    "DATABASE_URL": None,
+    # The trader, as the acknowledgement and the model form show it.
+    "TRADER_NAME": "",
+    "TRADER_ADDRESS": "",
+    "TRADER_EMAIL": "",
+    "TRADER_COUNTRY": "DE",
+    "TRADER_TIMEZONE": "Europe/Berlin",
+    # Where the select step sends a consumer whose key does not work (guarantee of conformity).
+    "SUPPORT_URL": "",
+    "SUPPORT_EMAIL": "",
+    # Languages and statutory labels.
+    "DEFAULT_LOCALE": "en",
+    "LABELS": {},
+    # Shop policy beyond the statutory right: pre-orders cancellable until N days before release.
+    "PREORDER_CANCEL_DAYS_BEFORE_RELEASE": None,
+    # Acknowledgement delivery.
+    "MAIL_SENDER": None,
+    "NOTIFY": [],
+    "DELIVER_AFTER_COMMIT": True,
+    "DELIVERY_MAX_ATTEMPTS": 8,
+    "DELIVERY_BACKOFF_SECONDS": 60,
+    "SIGNING_KEY": None,
+    "SIGNING_KEY_PASSWORD": None,
+    # Anti-abuse: order look-ups per client address; a breach flags, never refuses.
+    "LOOKUP_RATE_LIMIT": "20 per hour",
+    "RATE_LIMIT_STORAGE_URL": "memory://",
+    # Audit area.
+    "AUDITORS": {},
+    # Page templates, overridable one by one.
+    "TEMPLATE_IDENTIFY": "withdrawal/step_identify.html",
+    "TEMPLATE_SELECT": "withdrawal/step_select.html",
+    "TEMPLATE_CONFIRM": "withdrawal/step_confirm.html",
+    "TEMPLATE_RECEIPT": "withdrawal/receipt.html",
+}
+
+
+class ConfigurationError(RuntimeError):
+    """A ``WITHDRAWAL_*`` key is unknown or has a value the extension cannot use."""
+
+
+def init_config(app: Flask) -> None:
+    """Apply defaults and refuse unknown keys, naming them."""
+    unknown = sorted(
+        key for key in app.config
+        if key.startswith(PREFIX) and key[len(PREFIX):] not in DEFAULTS
+    )
+    if unknown:
+        raise ConfigurationError(
+            "Unknown configuration key(s): " + ", ".join(unknown)
+            + ". See docs/configuration.md for the keys withdrawal reads."
+        )
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(PREFIX + key, value)
+
+
+def config_value(key: str, app: Flask | None = None) -> Any:
+    """Read ``WITHDRAWAL_<key>``; an unknown key is a programming error and fails loudly."""
+    if key not in DEFAULTS:
+        raise KeyError(f"{PREFIX}{key} is not a withdrawal configuration key")
+    return (app or current_app).config[PREFIX + key]

@@ -1,0 +1,122 @@
+"""The Flask extension: configuration, storage, blueprint, CLI, i18n and mail for one app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from flask import Flask, current_app
+from flask_mail import Mail
+from sqlalchemy import Engine
+
+from .config import ConfigurationError, config_value, init_config
+from .domain import OrderSource, Trader
+from .storage.engine import create_schema, default_url, make_engine
+
+
+@dataclass
+class WithdrawalState:
+    """Per-app state kept in ``app.extensions["withdrawal"]``."""
+
+    extension: Withdrawal
+    order_source: OrderSource
+    database_url: str
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @property
+    def engine(self) -> Engine:
+        """Created on first use, with the schema, so a forgotten ``init-db`` loses nothing."""
+        if self._engine is None:
+            self._engine = make_engine(self.database_url)
+            create_schema(self._engine)
+        return self._engine
+
+
+class Withdrawal:
+    """The withdrawal function for a Flask app.
+
+    ``Withdrawal(app, order_source=...)`` or, with an app factory,
+    ``ext = Withdrawal()`` then ``ext.init_app(app, order_source=...)``.
+    """
+
+    def __init__(self, app: Flask | None = None, *, order_source: OrderSource | None = None):
+        self._order_source = order_source
+        if app is not None:
+            self.init_app(app, order_source=order_source)
+
+    def init_app(self, app: Flask, *, order_source: OrderSource | None = None) -> None:
+        """Register the withdrawal function on ``app``.
+
+        Reads every ``WITHDRAWAL_*`` key listed in ``withdrawal.config.DEFAULTS`` (see
+        docs/configuration.md): URL_PREFIX, CLI_GROUP, DATABASE_URL, TRADER_NAME,
+        TRADER_ADDRESS, TRADER_EMAIL, TRADER_COUNTRY, TRADER_TIMEZONE, SUPPORT_URL,
+        SUPPORT_EMAIL, DEFAULT_LOCALE, LABELS, PREORDER_CANCEL_DAYS_BEFORE_RELEASE,
+        MAIL_SENDER, NOTIFY, DELIVER_AFTER_COMMIT, DELIVERY_MAX_ATTEMPTS,
+        DELIVERY_BACKOFF_SECONDS, SIGNING_KEY, SIGNING_KEY_PASSWORD, LOOKUP_RATE_LIMIT,
+        RATE_LIMIT_STORAGE_URL, AUDITORS and the TEMPLATE_* keys;
+        and the standard ``MAIL_*`` keys when the host has not set up Flask-Mail itself.
+        """
+        if "withdrawal" in app.extensions:
+            raise RuntimeError("withdrawal is already registered on this app")
+        source = order_source or self._order_source
+        if source is None or not isinstance(source, OrderSource):
+            raise ConfigurationError("init_app needs order_source= with a find_order method")
+        init_config(app)
+        self._check_secret_key(app)
+        app.extensions["withdrawal"] = WithdrawalState(
+            extension=self, order_source=source, database_url=self._database_url(app),
+        )
+        self._init_mail(app)
+        self._init_i18n(app)
+        self._init_blueprint(app)
+        self._init_cli(app)
+
+    @staticmethod
+    def _check_secret_key(app: Flask) -> None:
+        if not app.secret_key:
+            raise ConfigurationError(
+                "SECRET_KEY is not set: withdrawal signs its sessions and receipt links with it"
+            )
+
+    @staticmethod
+    def _database_url(app: Flask) -> str:
+        return config_value("DATABASE_URL", app) or default_url(app.instance_path)
+
+    @staticmethod
+    def _init_mail(app: Flask) -> None:
+        # Messages are sent through app.extensions["mail"], the host's own Flask-Mail if it
+        # has one, else one configured here from the standard MAIL_* keys.
+        if "mail" not in app.extensions:
+            Mail(app)
+
+    @staticmethod
+    def _init_i18n(app: Flask) -> None:
+        from .i18n import init_i18n
+
+        init_i18n(app)
+
+    @staticmethod
+    def _init_blueprint(app: Flask) -> None:
+        from .jinja import init_jinja
+        from .views import blueprint
+
+        app.register_blueprint(blueprint, url_prefix=config_value("URL_PREFIX", app))
+        init_jinja(app)
+
+    @staticmethod
+    def _init_cli(app: Flask) -> None:
+        from .cli import make_cli
+
+        app.cli.add_command(make_cli(), name=config_value("CLI_GROUP", app))
+
+
+def state(app: Flask | None = None) -> WithdrawalState:
+    """This app's withdrawal state."""
+    return (app or current_app).extensions["withdrawal"]  # type: ignore[no-any-return]
+
+
+def trader(app: Flask | None = None) -> Trader:
+    """The trader's details from configuration."""
+    return Trader(
+        name=config_value("TRADER_NAME", app), address=config_value("TRADER_ADDRESS", app),
+        email=config_value("TRADER_EMAIL", app), country=config_value("TRADER_COUNTRY", app),
+        timezone=config_value("TRADER_TIMEZONE", app),
+    )

@@ -1,0 +1,24 @@
+"""Signals a shop connects to, e.g. to revoke a licence key or start a refund.
+
+Each is sent with the Flask app as sender (``current_app._get_current_object()``).
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+statement_submitted = _signals.signal("statement-submitted")
+"""A statement was recorded. Keyword args: ``reference``, ``statement`` (its content)."""
+
+receipt_delivered = _signals.signal("receipt-delivered")
+"""An acknowledgement (or a copy) was accepted by the SMTP server. Keyword args:
+``reference``, ``purpose``, ``recipient``, ``message_id``."""
+
+receipt_failed = _signals.signal("receipt-failed")
+"""A delivery attempt failed. Keyword args: ``reference``, ``purpose``, ``recipient``,
+``error``, ``attempts``, ``final`` (no more retries)."""
+
+decision_recorded = _signals.signal("decision-recorded")
+"""An auditor recorded a decision. Keyword args: ``reference``, ``decision``, ``data``."""

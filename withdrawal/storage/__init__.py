@@ -1,0 +1,1 @@
+"""The record: SQLAlchemy Core tables, the hash chain, statements, events and the outbox."""

@@ -1,0 +1,175 @@
+"""Recording statements and their events. A statement is written once, in one transaction with
+its acknowledgement's outbox entries; everything after is an appended event."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select
+
+from .chain import append, canonical_json, lock_head, sha256_hex
+from .tables import ledger, outbox, statement_lines, statements
+
+#: Crockford's base32 without the letters people misread (I, L, O, U).
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_reference() -> str:
+    """``W-7K3M-9QX2``: 40 random bits, easy to read out on the phone."""
+    chars = "".join(secrets.choice(_ALPHABET) for _ in range(8))
+    return f"W-{chars[:4]}-{chars[4:]}"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    purpose: str  # acknowledgement, order-notice, shop-copy
+    address: str
+
+
+@dataclass(frozen=True)
+class StoredStatement:
+    reference: str
+    content: dict[str, Any]
+    content_hash: str
+    seq: int
+    entry_hash: str
+    submitted_at: datetime
+
+
+#: Builds the statement's content at the server's instant of submission, given the lines that
+#: earlier statements already cover (line_id -> reference).
+ContentBuilder = Callable[[datetime, Mapping[str, str], str], dict[str, Any]]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def record_statement(
+    engine: Engine,
+    *,
+    submission_key: str,
+    order_number: str | None,
+    build: ContentBuilder,
+    recipients: Callable[[dict[str, Any]], Sequence[Recipient]],
+) -> tuple[str, bool]:
+    """Record the statement once per ``submission_key``: returns (reference, created)."""
+    with engine.begin() as conn:
+        lock_head(conn)
+        existing = _reference_for_key(conn, submission_key)
+        if existing:
+            return existing, False
+        now = utcnow()
+        reference = _unused_reference(conn)
+        content = build(now, withdrawn_lines(conn, order_number), reference)
+        entry = append(conn, kind="statement", reference=reference,
+                       body={"content": content}, recorded_at=now)
+        _index(conn, content, entry.seq, submission_key, now)
+        for recipient in recipients(content):
+            conn.execute(insert(outbox).values(
+                reference=reference, purpose=recipient.purpose, recipient=recipient.address,
+                status="pending", attempts=0, next_attempt_at=now, created_at=now,
+            ))
+    return reference, True
+
+
+def _reference_for_key(conn: Connection, key: str) -> str | None:
+    query = select(statements.c.reference).where(statements.c.submission_key == key)
+    return conn.execute(query).scalar_one_or_none()
+
+
+def _unused_reference(conn: Connection) -> str:
+    while True:
+        reference = new_reference()
+        taken = select(statements.c.reference).where(statements.c.reference == reference)
+        if conn.execute(taken).first() is None:
+            return reference
+
+
+def _index(conn: Connection, content: dict[str, Any], seq: int, key: str, now: datetime) -> None:
+    conn.execute(insert(statements).values(
+        reference=content["reference"], seq=seq, submission_key=key, submitted_at=now,
+        name=content["name"], email=content["email"], email_lower=content["email"].lower(),
+        order_number=content["order_number"], order_matched=content["order_matched"],
+        locale=content["locale"], flags=json.dumps(content["flags"]),
+    ))
+    order_number = content["order_number"]
+    if not content["order_matched"] or order_number is None:
+        return
+    for line in content["lines"]:
+        conn.execute(insert(statement_lines).values(
+            reference=content["reference"], line_id=line["line_id"],
+            order_number=order_number, status=line["assessment"]["status"],
+        ))
+
+
+def withdrawn_lines(conn: Connection, order_number: str | None) -> dict[str, str]:
+    """Lines of this order that an earlier statement covers: line_id -> first reference."""
+    if not order_number:
+        return {}
+    rows = conn.execute(
+        select(statement_lines.c.line_id, statement_lines.c.reference)
+        .join(statements, statements.c.reference == statement_lines.c.reference)
+        .where(statement_lines.c.order_number == order_number)
+        .order_by(statements.c.seq.desc())
+    )
+    return {row.line_id: row.reference for row in rows}
+
+
+def load_statement(engine: Engine, reference: str) -> StoredStatement | None:
+    """The statement as recorded, or None."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(ledger.c.seq, ledger.c.hash, ledger.c.body, statements.c.submitted_at)
+            .join(statements, statements.c.seq == ledger.c.seq)
+            .where(statements.c.reference == reference)
+        ).first()
+    if row is None:
+        return None
+    content = json.loads(row.body)["content"]
+    return StoredStatement(
+        reference=reference, content=content, content_hash=content_hash(content),
+        seq=row.seq, entry_hash=row.hash, submitted_at=row.submitted_at,
+    )
+
+
+def content_hash(content: Mapping[str, Any]) -> str:
+    """The SHA-256 printed on the acknowledgement: of the canonical JSON embedded in its PDF."""
+    return sha256_hex(canonical_json(dict(content)))
+
+
+def append_event(
+    engine: Engine | Connection, reference: str, event_type: str, data: Mapping[str, Any],
+) -> int:
+    """Append a later fact (delivery, decision, resend) about a statement to the chain."""
+    if isinstance(engine, Connection):
+        return _append_event(engine, reference, event_type, data)
+    with engine.begin() as conn:
+        return _append_event(conn, reference, event_type, data)
+
+
+def _append_event(
+    conn: Connection, reference: str, event_type: str, data: Mapping[str, Any],
+) -> int:
+    lock_head(conn)
+    now = utcnow()
+    body = {"type": event_type, "data": dict(data)}
+    return append(conn, kind="event", reference=reference, body=body, recorded_at=now).seq
+
+
+def events_of(engine: Engine, reference: str) -> list[dict[str, Any]]:
+    """The statement's events in chain order: seq, recorded_at, type, data, hash."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(ledger).where(ledger.c.reference == reference, ledger.c.kind == "event")
+            .order_by(ledger.c.seq)
+        ).all()
+    return [
+        {"seq": r.seq, "recorded_at": r.recorded_at, "hash": r.hash, **json.loads(r.body)}
+        for r in rows
+    ]

@@ -1,0 +1,129 @@
+"""Tables. ``ledger`` is the append-only hash chain and the source of truth; ``statements`` and
+``statement_lines`` are search indexes over it that ``verify`` checks against the chain."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes with microseconds on every backend (SQLite keeps them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where UTC is required")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+        return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+metadata = MetaData()
+
+GENESIS_HASH = "0" * 64
+
+chain_head = Table(
+    "withdrawal_chain_head",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("updated_at", UTCDateTime),
+)
+
+ledger = Table(
+    "withdrawal_ledger",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("kind", String(16), nullable=False),  # "statement" or "event"
+    Column("reference", String(16), nullable=False, index=True),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("body", Text, nullable=False),  # canonical JSON of the entry's fields
+    Column("erased", Text),  # JSON {field: digest} of fields erased under retention
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False, unique=True),
+)
+
+statements = Table(
+    "withdrawal_statements",
+    metadata,
+    Column("reference", String(16), primary_key=True),
+    Column("seq", BigInteger, ForeignKey("withdrawal_ledger.seq"), nullable=False, unique=True),
+    Column("submission_key", String(64), nullable=False, unique=True),
+    Column("submitted_at", UTCDateTime, nullable=False, index=True),
+    Column("name", Text, nullable=False),
+    Column("email", Text, nullable=False),
+    Column("email_lower", Text, nullable=False, index=True),
+    Column("order_number", Text, index=True),
+    Column("order_matched", Boolean, nullable=False),
+    Column("locale", String(16), nullable=False),
+    Column("flags", Text, nullable=False, default="[]"),
+)
+
+statement_lines = Table(
+    "withdrawal_statement_lines",
+    metadata,
+    Column("reference", String(16), ForeignKey("withdrawal_statements.reference"),
+           primary_key=True),
+    Column("line_id", Text, primary_key=True),
+    Column("order_number", Text, nullable=False),
+    Column("status", String(32), nullable=False),
+    Index("ix_withdrawal_statement_lines_order", "order_number", "line_id"),
+)
+
+outbox = Table(
+    "withdrawal_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("reference", String(16), ForeignKey("withdrawal_statements.reference"),
+           nullable=False, index=True),
+    Column("purpose", String(32), nullable=False),  # acknowledgement, order-notice, shop-copy
+    Column("recipient", Text, nullable=False),
+    Column("status", String(16), nullable=False, default="pending"),  # pending, sent, failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Column("message_id", Text),
+    Column("last_error", Text),
+    Index("ix_withdrawal_outbox_due", "status", "next_attempt_at"),
+)
+
+documents = Table(
+    "withdrawal_documents",
+    metadata,
+    Column("reference", String(16), ForeignKey("withdrawal_statements.reference"),
+           primary_key=True),
+    Column("kind", String(32), primary_key=True),  # receipt-pdf
+    Column("sha256", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)

@@ -1,0 +1,269 @@
+"""The blueprint: the three steps, the on-screen receipt and the language switch.
+
+Only the confirm POST records anything (R6). Nothing about an order is shown unless number and
+e-mail both match, and the "not found" answer is the same whichever was wrong.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import refresh
+from flask_wtf.csrf import CSRFError
+
+from . import presentation
+from .config import config_value
+from .domain import Order
+from .eligibility import ShopPolicy
+from .extension import state, trader
+from .flow import (
+    Draft,
+    LawContext,
+    StatementInput,
+    assess_lines,
+    build_content,
+    find_order,
+    preselected,
+)
+from .forms import ConfirmForm, IdentifyForm, SelectForm
+from .i18n import SESSION_KEY, current_language, gettext, ngettext
+from .labels import LANGUAGES, labels_for, language_names
+from .resources import resource_dir
+from .links import receipt_url, reference_from_token
+from .signals import statement_submitted
+from .storage.statements import Recipient, load_statement, record_statement, utcnow
+from .storage.statements import withdrawn_lines as _withdrawn_lines
+from .zones import consumer_timezone
+
+blueprint = Blueprint(
+    "withdrawal", __name__, template_folder=resource_dir("templates"),
+    static_folder="static", static_url_path="/static",
+)
+DRAFT_KEY = "withdrawal_draft"
+
+
+@blueprint.before_request
+def _switch_language() -> None:
+    """``?lang=it`` on any step switches the language without JavaScript (kept in session)."""
+    lang = request.args.get("lang")
+    if lang in LANGUAGES:
+        session[SESSION_KEY] = lang
+        refresh()
+
+
+@blueprint.context_processor
+def _template_context() -> dict[str, Any]:
+    lang = current_language()
+    return {
+        "_": gettext,
+        "gettext": gettext,
+        "ngettext": ngettext,
+        "labels": labels_for(lang, config_value("LABELS")),
+        "lang": lang,
+        "language_names": language_names(),
+        "present": presentation,
+        "trader": trader(),
+        "support_url": config_value("SUPPORT_URL"),
+        "support_email": config_value("SUPPORT_EMAIL"),
+    }
+
+
+@blueprint.errorhandler(CSRFError)
+def _csrf_error(_error: CSRFError) -> ResponseReturnValue:
+    message = gettext("Your session has expired. Please start again; nothing was sent yet.")
+    return render_template("withdrawal/error.html", message=message), 400
+
+
+def _render(page: str, status: int = 200, **context: Any) -> ResponseReturnValue:
+    return render_template(config_value("TEMPLATE_" + page), **context), status
+
+
+def _draft() -> Draft | None:
+    return Draft.from_session(session.get(DRAFT_KEY))
+
+
+def _save(draft: Draft) -> None:
+    session[DRAFT_KEY] = draft.to_session()
+
+
+def _law() -> LawContext:
+    days = config_value("PREORDER_CANCEL_DAYS_BEFORE_RELEASE")
+    return LawContext(trader(), ShopPolicy(preorder_cancel_days_before_release=days))
+
+
+def _order_of(draft: Draft) -> Order | None:
+    """Asked again at every step: order data never travels through the browser."""
+    if not draft.matched:
+        return None
+    order, _flags = find_order(state().order_source, draft.order_number, draft.email)
+    return order
+
+
+@blueprint.route("/", methods=["GET", "POST"])
+def identify() -> ResponseReturnValue:
+    """Step 1 of 3: name, e-mail address, order number (R5)."""
+    draft = _draft()
+    form = IdentifyForm(obj=draft if request.method == "GET" else None)
+    if form.validate_on_submit():
+        order, flags = find_order(state().order_source, form.order_number.data,
+                                  form.email.data)
+        new = Draft(name=form.name.data, email=form.email.data,
+                    order_number=form.order_number.data, matched=order is not None, flags=flags)
+        if order is not None:
+            new.lines = preselected(_assessed(order))
+        _save(new)
+        return redirect(url_for(".select"))
+    return _render("IDENTIFY", 400 if form.errors else 200, form=form, step=1)
+
+
+def _assessed(order: Order) -> list[Any]:
+    engine = state().engine
+    with engine.connect() as conn:
+        withdrawn = _withdrawn_lines(conn, order.number)
+    return assess_lines(order, utcnow(), _law(), withdrawn)
+
+
+@blueprint.route("/select", methods=["GET", "POST"])
+def select() -> ResponseReturnValue:
+    """Step 2 of 3: the order's lines with their assessment, or a description (R11, R14)."""
+    draft = _draft()
+    if draft is None:
+        return redirect(url_for(".identify"))
+    order = _order_of(draft)
+    assessed = _assessed(order) if order else []
+    form = SelectForm()
+    form.lines.choices = [(line.line_id, line.title) for line, _a in assessed]
+    if request.method == "GET":
+        form.lines.data, form.description.data = draft.lines, draft.description
+    elif form.validate_on_submit() and _has_choice(form, order):
+        draft.lines = list(form.lines.data or []) if order else []
+        draft.description = "" if order else (form.description.data or "")
+        _save(draft)
+        return redirect(url_for(".confirm"))
+    context = {"form": form, "step": 2, "order": order, "assessed": assessed, "draft": draft}
+    return _render("SELECT", 400 if form.errors else 200, **context)
+
+
+def _has_choice(form: SelectForm, order: Order | None) -> bool:
+    if order is None or form.lines.data:
+        return True
+    form.lines.errors = [gettext("Please choose at least one product.")]
+    return False
+
+
+@blueprint.route("/confirm", methods=["GET", "POST"])
+def confirm() -> ResponseReturnValue:
+    """Step 3 of 3: the summary and the confirmation function (R6, R7)."""
+    form = ConfirmForm()
+    if request.method == "POST":
+        return _submit(form)
+    draft = _draft()
+    if draft is None:
+        return redirect(url_for(".identify"))
+    form.key.data = draft.submission_key()
+    return _confirm_page(form, draft)
+
+
+def _confirm_page(form: ConfirmForm, draft: Draft, status: int = 200) -> ResponseReturnValue:
+    order = _order_of(draft)
+    chosen = [(line, a) for line, a in _assessed(order)
+              if line.line_id in draft.lines] if order else []
+    return _render("CONFIRM", status, form=form, step=3, draft=draft, order=order,
+                   chosen=chosen)
+
+
+def _submit(form: ConfirmForm) -> ResponseReturnValue:
+    draft = _draft()
+    if not form.validate_on_submit():
+        return _stale_confirmation(form, draft)
+    if draft is None or form.key.data != draft.submission_key():
+        existing = _existing_reference(form.key.data or "")
+        if existing:
+            return redirect(receipt_url(existing))
+        if draft is None:
+            return redirect(url_for(".identify"))
+        form.key.data = draft.submission_key()
+        return _confirm_page(form, draft, 409)
+    reference = _record(draft)
+    session.pop(DRAFT_KEY, None)
+    return redirect(receipt_url(reference))
+
+
+def _stale_confirmation(form: ConfirmForm, draft: Draft | None) -> ResponseReturnValue:
+    """An expired CSRF token: show the summary again with a fresh one, record nothing."""
+    if draft is None:
+        return _csrf_error(CSRFError())
+    form = ConfirmForm(formdata=None)
+    form.key.data = draft.submission_key()
+    form.csrf_token.errors = [gettext("Your session has expired.")]
+    return _confirm_page(form, draft, 400)
+
+
+def _existing_reference(key: str) -> str | None:
+    from sqlalchemy import select as sql_select
+
+    from .storage.tables import statements
+
+    with state().engine.connect() as conn:
+        query = sql_select(statements.c.reference).where(statements.c.submission_key == key)
+        return conn.execute(query).scalar_one_or_none()
+
+
+def _record(draft: Draft) -> str:
+    order = _order_of(draft)
+    if draft.matched and order is None:
+        draft.flags = sorted(set(draft.flags) | {"order-vanished"})
+    lang = current_language()
+    data = StatementInput(
+        draft=draft, order=order, labels=labels_for(lang, config_value("LABELS")), locale=lang,
+        timezone=consumer_timezone(order.country if order else "", trader().timezone),
+        law=_law(),
+    )
+    reference, created = record_statement(
+        state().engine, submission_key=draft.submission_key(),
+        order_number=order.number if order else None,
+        build=lambda at, withdrawn, ref: build_content(data, at, withdrawn, ref),
+        recipients=_recipients,
+    )
+    if created:
+        statement = load_statement(state().engine, reference)
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        statement_submitted.send(app, reference=reference,
+                                 statement=statement.content if statement else None)
+    return reference
+
+
+def _recipients(content: dict[str, Any]) -> list[Recipient]:
+    """Who is told: the consumer; the order's address if it differs (R22); the shop's copy."""
+    recipients = [Recipient("acknowledgement", content["email"])]
+    order_email = content.get("order_email")
+    if order_email and order_email.strip().casefold() != content["email"].strip().casefold():
+        recipients.append(Recipient("order-notice", order_email))
+    recipients += [Recipient("shop-copy", a) for a in config_value("NOTIFY")]
+    return recipients
+
+
+@blueprint.route("/receipt/<token>")
+def receipt(token: str) -> ResponseReturnValue:
+    """The on-screen receipt (R10), reached through the signed link only."""
+    reference = reference_from_token(token)
+    statement = load_statement(state().engine, reference) if reference else None
+    if statement is None:
+        abort(404)
+    content = statement.content
+    local_zone = content.get("timezone") or trader().timezone
+    ZoneInfo(local_zone)  # a stored zone that no longer exists would fail here, loudly
+    return _render("RECEIPT", statement=statement, content=content, local_zone=local_zone,
+                   token=token)

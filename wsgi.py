@@ -1,0 +1,80 @@
+"""The demo storefront: ``make run`` serves it on http://127.0.0.1:5000.
+
+A licence-key shop with a footer link to the withdrawal function on every page and one demo
+order per case (README lists them). Embedded defaults: SQLite in ``instance/``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask, render_template
+
+from withdrawal import Withdrawal
+from withdrawal.demo.orders import CASES, DemoOrders
+from withdrawal.resources import resource_dir
+
+#: Public on purpose: good for a demo on your own machine, refused in production.
+DEMO_SECRET_KEY = "withdrawal-demo-secret-do-not-use-in-production"
+
+PRODUCTS = (
+    ("Office 2024 Professional Plus", Decimal("39.90")),
+    ("Windows 11 Pro", Decimal("24.90")),
+    ("Photo Studio 2026", Decimal("59.00")),
+    ("Starfall Chronicles (pre-order)", Decimal("69.99")),
+)
+
+DEMO_CONFIG: Mapping[str, Any] = {
+    "WITHDRAWAL_TRADER_NAME": "Demo Keys S.r.l.",
+    "WITHDRAWAL_TRADER_ADDRESS": "Via Roma 1\n20121 Milano\nItalia",
+    "WITHDRAWAL_TRADER_EMAIL": "support@demo.example",
+    "WITHDRAWAL_TRADER_COUNTRY": "IT",
+    "WITHDRAWAL_TRADER_TIMEZONE": "Europe/Rome",
+    "WITHDRAWAL_SUPPORT_EMAIL": "support@demo.example",
+    "MAIL_DEFAULT_SENDER": "Demo Keys <support@demo.example>",
+}
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, template_folder=resource_dir("templates"))
+    app.config.update(DEMO_CONFIG)
+    app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY")
+    app.config.update(config or {})
+    _secret_key(app)
+    Withdrawal(app, order_source=DemoOrders())
+
+    @app.route("/")
+    def home() -> str:
+        return render_template("demo/home.html", products=PRODUCTS, cases=CASES)
+
+    return app
+
+
+def _secret_key(app: Flask) -> None:
+    """Without SECRET_KEY the demo key is used only in demo, debug or test mode."""
+    if app.config["SECRET_KEY"]:
+        return
+    demo = os.environ.get("DEMO_SHOP") == "1" or app.debug or app.testing
+    if not demo:
+        raise RuntimeError(
+            "SECRET_KEY is not set. Set it in the environment; the demo key is only used "
+            "with DEMO_SHOP=1 (make run)."
+        )
+    app.config["SECRET_KEY"] = DEMO_SECRET_KEY
+
+
+_app: Flask | None = None
+
+
+def __getattr__(name: str) -> Flask:
+    """``wsgi:app`` for servers and ``flask --app wsgi``, built on first use so that importing
+    this module (tests do) does not start an app."""
+    global _app
+    if name != "app":
+        raise AttributeError(name)
+    if _app is None:
+        _app = create_app()
+    return _app
