@@ -1,0 +1,39 @@
+"""The legal engine: whether, until when and at what cost an order line can be withdrawn from.
+
+Pure functions and frozen dataclasses; nothing here imports Flask. The rules, their sources and
+the interpretations chosen are in docs/legal-engine.md.
+
+    from withdrawal.eligibility import assess, ShopPolicy, Status
+
+    result = assess(order, line, at, trader_country="DE", trader_timezone="Europe/Berlin")
+    result.status is Status.WITHDRAWABLE, result.deadline, result.to_json()
+"""
+
+from __future__ import annotations
+
+from .model import Assessment, ShopPolicy, Status
+from .periods import Calendar, PeriodEnd, add_months, holiday_dates, is_day_off, period_end
+from .reasons import CATALOGUE, N_, Reason, ReasonType
+from .rules import assess, assess_order
+from .zones import COUNTRY_ZONES, country_zones, normalise_country
+
+__all__ = [
+    "CATALOGUE",
+    "COUNTRY_ZONES",
+    "N_",
+    "Assessment",
+    "Calendar",
+    "PeriodEnd",
+    "Reason",
+    "ReasonType",
+    "ShopPolicy",
+    "Status",
+    "add_months",
+    "assess",
+    "assess_order",
+    "country_zones",
+    "holiday_dates",
+    "is_day_off",
+    "normalise_country",
+    "period_end",
+]
