@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask, render_template
 
 from withdrawal import Withdrawal
+from withdrawal.demo.mailbox import init_mailbox
 from withdrawal.demo.orders import CASES, DemoOrders
 from withdrawal.resources import resource_dir
 
@@ -38,13 +39,18 @@ DEMO_CONFIG: Mapping[str, Any] = {
 }
 
 
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, template_folder=resource_dir("templates"))
+def create_app(config: Mapping[str, Any] | None = None, instance_path: str | None = None) -> Flask:
+    """The demo shop; ``instance_path`` (default ``instance/``) keeps its database and mail."""
+    app = Flask(__name__, template_folder=resource_dir("templates"), instance_path=instance_path)
     app.config.update(DEMO_CONFIG)
     app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY")
     app.config.update(config or {})
     _secret_key(app)
     Withdrawal(app, order_source=DemoOrders())
+    mailbox = app.config.get("DEMO_MAILBOX", os.environ.get("DEMO_SHOP") == "1")
+    if mailbox:
+        init_mailbox(app)
+    app.jinja_env.globals["has_mailbox"] = bool(mailbox)
 
     @app.route("/")
     def home() -> str:

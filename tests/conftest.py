@@ -14,11 +14,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
+from support import Consumer, SMTPServer, free_port
 
 from withdrawal import signals
 from wsgi import create_app
-
-from support import Consumer
 
 PG_URL = os.environ.get("WITHDRAWAL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -128,3 +127,20 @@ def recorded_signals() -> Iterator[SignalRecorder]:
 @pytest.fixture
 def consumer(client: FlaskClient) -> Consumer:
     return Consumer(client)
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SMTPServer]:
+    from aiosmtpd.controller import Controller
+
+    server = SMTPServer("127.0.0.1", free_port())
+    controller = Controller(server, hostname=server.host, port=server.port)
+    controller.start()
+    yield server
+    controller.stop()
+
+
+@pytest.fixture
+def mail_config(smtp_server: SMTPServer) -> dict[str, Any]:
+    return {"MAIL_SERVER": smtp_server.host, "MAIL_PORT": smtp_server.port,
+            "MAIL_SUPPRESS_SEND": False}

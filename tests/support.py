@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
 
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -55,3 +56,45 @@ class Consumer:
         assert self.identify(name, email, number).status_code == 302
         assert self.select(lines, description).status_code == 302
         return self.confirm()
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+
+    def message(self) -> Any:
+        from email import message_from_bytes, policy
+
+        return message_from_bytes(self.data, policy=policy.default)
+
+
+@dataclass
+class SMTPServer:
+    """A real SMTP server (aiosmtpd) on a free loopback port. ``answer`` sets the reply to
+    DATA, e.g. "451 4.3.0 try later" or "550 5.1.1 no such user"."""
+
+    host: str
+    port: int
+    messages: list[Received] = field(default_factory=list)
+    answer: str = "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.answer.startswith("250"):
+            self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
+                                          bytes(envelope.original_content or envelope.content)))
+        return self.answer
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def settle(app: Flask) -> None:
+    """Wait for the after-commit deliveries to finish."""
+    app.extensions["withdrawal"].wait_for_background()

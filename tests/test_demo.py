@@ -16,7 +16,8 @@ from wsgi import DEMO_SECRET_KEY, create_app
 def test_home_page_lists_products_and_has_the_footer_link(client: FlaskClient) -> None:
     html = client.get("/").get_data(as_text=True)
     assert "<footer" in html
-    assert '<a class="withdrawal-link" href="/withdrawal/" lang="en">Withdraw from contract here</a>' in html
+    assert ('<a class="withdrawal-link" href="/withdrawal/" lang="en">'
+            "Withdraw from contract here</a>") in html
     for case in CASES:
         assert case.email in html
 

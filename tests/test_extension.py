@@ -99,7 +99,7 @@ def test_withdrawal_link_global_renders_the_statutory_entry_label(
     Withdrawal(app, order_source=NoOrders())
     with app.test_request_context("/", headers={"Accept-Language": language}):
         html = render_template_string("<footer>{{ withdrawal_link() }}</footer>")
-    assert f'href="/withdrawal/"' in html
+    assert 'href="/withdrawal/"' in html
     assert f">{label}</a>" in html
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import click
 from flask.cli import AppGroup, with_appcontext
 
@@ -15,6 +17,7 @@ def make_cli() -> AppGroup:
     group = AppGroup("withdrawal", help="The withdrawal function's records and deliveries.")
     group.add_command(init_db)
     group.add_command(verify)
+    group.add_command(deliver)
     return group
 
 
@@ -30,9 +33,37 @@ def init_db() -> None:
 @click.command("verify", epilog="Example: flask --app wsgi withdrawal verify")
 @with_appcontext
 def verify() -> None:
-    """Check the hash chain of statements and events; exit 1 at the first broken link."""
+    """Check the hash chain of statements and events, and each kept PDF's hash and seal;
+    exit 1 at the first broken link."""
+    from .delivery.documents import verify_documents
+
     result = verify_chain(state().engine)
     if not result.ok:
         click.echo(f"BROKEN {result.problem}", err=True)
         raise SystemExit(1)
     click.echo(f"OK {result.statements} statements")
+    count, sealed, problems = verify_documents(state().engine)
+    for problem in problems:
+        click.echo(f"BROKEN {problem}", err=True)
+    if problems:
+        raise SystemExit(1)
+    if count:
+        click.echo(f"OK {count} documents ({sealed} sealed)")
+
+
+@click.command("deliver", epilog="Example: flask --app wsgi withdrawal deliver --loop")
+@click.option("--loop", is_flag=True, help="Keep running as a worker.")
+@click.option("--interval", default=15.0, show_default=True, help="Seconds between rounds.")
+@click.option("--limit", default=50, show_default=True, help="Entries claimed at a time.")
+@with_appcontext
+def deliver(loop: bool, interval: float, limit: int) -> None:
+    """Send the pending acknowledgements, retrying failures with exponential backoff."""
+    from .delivery.worker import deliver_due
+
+    while True:
+        report = deliver_due(limit=limit)
+        if report.sent or report.retrying or report.failed or not loop:
+            click.echo(str(report))
+        if not loop:
+            return
+        time.sleep(interval)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+
 from flask import Flask, current_app
 from flask_mail import Mail
 from sqlalchemy import Engine
@@ -20,6 +23,8 @@ class WithdrawalState:
     order_source: OrderSource
     database_url: str
     _engine: Engine | None = field(default=None, repr=False)
+    _executor: ThreadPoolExecutor | None = field(default=None, repr=False)
+    _futures: list[Future[None]] = field(default_factory=list, repr=False)
 
     @property
     def engine(self) -> Engine:
@@ -28,6 +33,18 @@ class WithdrawalState:
             self._engine = make_engine(self.database_url)
             create_schema(self._engine)
         return self._engine
+
+    def submit(self, task: Callable[[], None]) -> None:
+        """Run ``task`` on a small background pool (after-commit deliveries)."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=2,
+                                                thread_name_prefix="withdrawal-delivery")
+        self._futures = [f for f in self._futures if not f.done()]
+        self._futures.append(self._executor.submit(task))
+
+    def wait_for_background(self, timeout: float = 30) -> None:
+        """Wait for background deliveries (tests, a clean shutdown)."""
+        wait(list(self._futures), timeout=timeout)
 
 
 class Withdrawal:
@@ -95,8 +112,9 @@ class Withdrawal:
 
     @staticmethod
     def _init_blueprint(app: Flask) -> None:
+        from . import receipts, views  # noqa: F401  (they add their routes to the blueprint)
+        from .blueprint import blueprint
         from .jinja import init_jinja
-        from .views import blueprint
 
         app.register_blueprint(blueprint, url_prefix=config_value("URL_PREFIX", app))
         init_jinja(app)

@@ -19,9 +19,20 @@ from .resources import resource_dir
 SESSION_KEY = "withdrawal_locale"
 
 domain = Domain(translation_directories=[resource_dir("translations")], domain="withdrawal")
-gettext = domain.gettext
-ngettext = domain.ngettext
-lazy_gettext = domain.lazy_gettext
+
+
+def gettext(string: str, **variables: Any) -> str:
+    """Translate with the package's own catalogue, in the current locale."""
+    return str(domain.gettext(string, **variables))
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+    return str(domain.ngettext(singular, plural, num, **variables))
+
+
+def lazy_gettext(string: str, **variables: Any) -> Any:
+    """A string translated when rendered: for form labels and module-level texts."""
+    return domain.lazy_gettext(string, **variables)
 
 
 def init_i18n(app: Flask) -> None:

@@ -122,5 +122,5 @@ def labels_for(
 @cache
 def language_names() -> tuple[tuple[str, str], ...]:
     """Each language named in itself, for the switcher: ``("de", "Deutsch")``."""
-    return tuple((code, Locale.parse(code).get_display_name(code).capitalize())
+    return tuple((code, (Locale.parse(code).get_display_name(code) or code).capitalize())
                  for code in LANGUAGES)

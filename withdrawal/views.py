@@ -1,4 +1,4 @@
-"""The blueprint: the three steps, the on-screen receipt and the language switch.
+"""The three steps: identify, select, confirm.
 
 Only the confirm POST records anything (R6). Nothing about an order is shown unless number and
 e-mail both match, and the "not found" answer is the same whichever was wrong.
@@ -7,24 +7,21 @@ e-mail both match, and the "not found" answer is the same whichever was wrong.
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import (
-    Blueprint,
-    abort,
     current_app,
     redirect,
-    render_template,
     request,
     session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import refresh
 from flask_wtf.csrf import CSRFError
 
-from . import presentation
+from .blueprint import blueprint, csrf_error
+from .blueprint import render_page as _render
 from .config import config_value
+from .delivery.worker import deliver_in_background
 from .domain import Order
 from .eligibility import ShopPolicy
 from .extension import state, trader
@@ -38,56 +35,15 @@ from .flow import (
     preselected,
 )
 from .forms import ConfirmForm, IdentifyForm, SelectForm
-from .i18n import SESSION_KEY, current_language, gettext, ngettext
-from .labels import LANGUAGES, labels_for, language_names
-from .resources import resource_dir
-from .links import receipt_url, reference_from_token
+from .i18n import current_language, gettext
+from .labels import labels_for
+from .links import receipt_url
 from .signals import statement_submitted
 from .storage.statements import Recipient, load_statement, record_statement, utcnow
 from .storage.statements import withdrawn_lines as _withdrawn_lines
 from .zones import consumer_timezone
 
-blueprint = Blueprint(
-    "withdrawal", __name__, template_folder=resource_dir("templates"),
-    static_folder="static", static_url_path="/static",
-)
 DRAFT_KEY = "withdrawal_draft"
-
-
-@blueprint.before_request
-def _switch_language() -> None:
-    """``?lang=it`` on any step switches the language without JavaScript (kept in session)."""
-    lang = request.args.get("lang")
-    if lang in LANGUAGES:
-        session[SESSION_KEY] = lang
-        refresh()
-
-
-@blueprint.context_processor
-def _template_context() -> dict[str, Any]:
-    lang = current_language()
-    return {
-        "_": gettext,
-        "gettext": gettext,
-        "ngettext": ngettext,
-        "labels": labels_for(lang, config_value("LABELS")),
-        "lang": lang,
-        "language_names": language_names(),
-        "present": presentation,
-        "trader": trader(),
-        "support_url": config_value("SUPPORT_URL"),
-        "support_email": config_value("SUPPORT_EMAIL"),
-    }
-
-
-@blueprint.errorhandler(CSRFError)
-def _csrf_error(_error: CSRFError) -> ResponseReturnValue:
-    message = gettext("Your session has expired. Please start again; nothing was sent yet.")
-    return render_template("withdrawal/error.html", message=message), 400
-
-
-def _render(page: str, status: int = 200, **context: Any) -> ResponseReturnValue:
-    return render_template(config_value("TEMPLATE_" + page), **context), status
 
 
 def _draft() -> Draft | None:
@@ -204,7 +160,7 @@ def _submit(form: ConfirmForm) -> ResponseReturnValue:
 def _stale_confirmation(form: ConfirmForm, draft: Draft | None) -> ResponseReturnValue:
     """An expired CSRF token: show the summary again with a fresh one, record nothing."""
     if draft is None:
-        return _csrf_error(CSRFError())
+        return csrf_error(CSRFError())
     form = ConfirmForm(formdata=None)
     form.key.data = draft.submission_key()
     form.csrf_token.errors = [gettext("Your session has expired.")]
@@ -235,14 +191,20 @@ def _record(draft: Draft) -> str:
         state().engine, submission_key=draft.submission_key(),
         order_number=order.number if order else None,
         build=lambda at, withdrawn, ref: build_content(data, at, withdrawn, ref),
-        recipients=_recipients,
+        recipients=_recipients, link_base=request.url_root,
     )
     if created:
-        statement = load_statement(state().engine, reference)
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        statement_submitted.send(app, reference=reference,
-                                 statement=statement.content if statement else None)
+        _after_commit(reference)
     return reference
+
+
+def _after_commit(reference: str) -> None:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    statement = load_statement(state().engine, reference)
+    statement_submitted.send(app, reference=reference,
+                             statement=statement.content if statement else None)
+    if config_value("DELIVER_AFTER_COMMIT"):
+        deliver_in_background(app, reference)
 
 
 def _recipients(content: dict[str, Any]) -> list[Recipient]:
@@ -253,17 +215,3 @@ def _recipients(content: dict[str, Any]) -> list[Recipient]:
         recipients.append(Recipient("order-notice", order_email))
     recipients += [Recipient("shop-copy", a) for a in config_value("NOTIFY")]
     return recipients
-
-
-@blueprint.route("/receipt/<token>")
-def receipt(token: str) -> ResponseReturnValue:
-    """The on-screen receipt (R10), reached through the signed link only."""
-    reference = reference_from_token(token)
-    statement = load_statement(state().engine, reference) if reference else None
-    if statement is None:
-        abort(404)
-    content = statement.content
-    local_zone = content.get("timezone") or trader().timezone
-    ZoneInfo(local_zone)  # a stored zone that no longer exists would fail here, loudly
-    return _render("RECEIPT", statement=statement, content=content, local_zone=local_zone,
-                   token=token)

@@ -51,7 +51,9 @@ def _goods(line_id: str, title: str, price: str, delivered: datetime | None) -> 
 
 
 def _builders(now: datetime) -> dict[str, Callable[[], tuple[list[OrderLine], datetime, bool]]]:
-    ago = lambda days: now - timedelta(days=days)  # noqa: E731
+    def ago(days: int) -> datetime:
+        return now - timedelta(days=days)
+
     return {
         "1001": lambda: ([_key_line("1", "Office 2024 Professional Plus", "39.90",
                                     delivered=ago(2), consent=True)], ago(2), True),

@@ -28,7 +28,9 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def field_digests(body: Mapping[str, Any], erased: Mapping[str, str] | None = None) -> dict[str, str]:
+def field_digests(
+    body: Mapping[str, Any], erased: Mapping[str, str] | None = None,
+) -> dict[str, str]:
     """Digest of each field; an erased field contributes the digest kept at erasure."""
     digests = {key: sha256_hex(canonical_json(value)) for key, value in body.items()}
     digests.update(erased or {})

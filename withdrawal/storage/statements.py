@@ -57,6 +57,7 @@ def record_statement(
     order_number: str | None,
     build: ContentBuilder,
     recipients: Callable[[dict[str, Any]], Sequence[Recipient]],
+    link_base: str | None = None,
 ) -> tuple[str, bool]:
     """Record the statement once per ``submission_key``: returns (reference, created)."""
     with engine.begin() as conn:
@@ -73,7 +74,8 @@ def record_statement(
         for recipient in recipients(content):
             conn.execute(insert(outbox).values(
                 reference=reference, purpose=recipient.purpose, recipient=recipient.address,
-                status="pending", attempts=0, next_attempt_at=now, created_at=now,
+                link_base=link_base, status="pending", attempts=0, next_attempt_at=now,
+                created_at=now,
             ))
     return reference, True
 

@@ -107,6 +107,7 @@ outbox = Table(
            nullable=False, index=True),
     Column("purpose", String(32), nullable=False),  # acknowledgement, order-notice, shop-copy
     Column("recipient", Text, nullable=False),
+    Column("link_base", Text),  # the shop's URL root at submission, for the receipt link
     Column("status", String(16), nullable=False, default="pending"),  # pending, sent, failed
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", UTCDateTime, nullable=False),

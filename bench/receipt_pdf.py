@@ -1,0 +1,120 @@
+"""Median time to render one acknowledgement of receipt and one model withdrawal form.
+
+Run from the repository root: ``.venv/bin/python bench/receipt_pdf.py [runs]``. The one-off
+cost of cutting the fonts (once per process) is reported apart, then excluded by a warm-up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+# Runs from a checkout without installing the package (make bench, or by hand).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from withdrawal.domain import Trader  # noqa: E402
+from withdrawal.receipt.fonts import register_fonts  # noqa: E402
+from withdrawal.receipt.modelform import render_model_form_pdf  # noqa: E402
+from withdrawal.receipt.pdf import canonical_json, render_receipt_pdf  # noqa: E402
+
+TRADER = Trader(
+    name="Demo Keys S.r.l.", address="Via Roma 1\n20121 Milano\nItaly", email="support@demo.example"
+)
+
+
+def _line(line_id: str, title: str, status: str) -> dict[str, Any]:
+    reason = {
+        "code": "art16m-not-performed",
+        "article": "CRD Art. 16(m)",
+        "message": "This digital content has not been delivered to you yet, so the exception "
+        "for digital content does not apply and you can withdraw without paying anything for it.",
+        "params": {},
+    }
+    return {
+        "line_id": line_id,
+        "title": title,
+        "quantity": 1,
+        "unit_price": "19.99",
+        "kind": "digital-content",
+        "assessment": {
+            "line_id": line_id,
+            "status": status,
+            "assessed_at": "2026-11-22T10:11:12.123456+00:00",
+            "period_start": "2026-11-20",
+            "deadline": "2026-12-04T23:59:59.999999+01:00",
+            "deadline_timezone": "Europe/Rome",
+            "policy_deadline": None,
+            "no_cost": True,
+            "reasons": [reason],
+        },
+    }
+
+
+STATEMENT: dict[str, Any] = {
+    "reference": "W-7K3M-9QX2",
+    "submitted_at": "2026-11-22T10:11:12.123456+00:00",
+    "timezone": "Europe/Rome",
+    "locale": "it",
+    "name": "Maria Rossi",
+    "email": "maria@example.com",
+    "order_number": "1001",
+    "order_matched": True,
+    "order_email": "maria@example.com",
+    "contract_description": "",
+    "currency": "EUR",
+    "trader": {"name": TRADER.name, "address": TRADER.address, "email": TRADER.email},
+    "lines": [
+        _line("1", "Office 2024 Professional licence key", "withdrawable"),
+        _line("2", "Windows 11 Pro licence key", "excluded"),
+    ],
+    "labels": {
+        "locale": "it",
+        "entry": "Recedere dal contratto qui",
+        "confirm": "Conferma recesso",
+        "verified": True,
+        "source": "Art. 54-bis Cod. Consumo",
+        "overridden": False,
+    },
+    "flags": [],
+}
+
+
+def english(message: str) -> str:
+    return message
+
+
+def receipt() -> bytes:
+    digest = hashlib.sha256(canonical_json(STATEMENT)).hexdigest()
+    return render_receipt_pdf(STATEMENT, statement_hash=digest, gettext=english, locale="it")
+
+
+def model_form() -> bytes:
+    return render_model_form_pdf(trader=TRADER, gettext=english, locale="it")
+
+
+def median_ms(render: Callable[[], bytes], runs: int) -> float:
+    render()  # warm-up: styles, font subsets, Babel's locale data
+    timings = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        render()
+        timings.append(time.perf_counter() - start)
+    return statistics.median(timings) * 1000
+
+
+def main() -> None:
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 30
+    start = time.perf_counter()
+    register_fonts()
+    print(f"fonts (once per process): {(time.perf_counter() - start) * 1000:.0f} ms")
+    print(f"receipt pdf: median {median_ms(receipt, runs):.1f} ms over {runs} runs")
+    print(f"model form pdf: median {median_ms(model_form, runs):.1f} ms over {runs} runs")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,146 @@
+"""The acknowledgement on a durable medium (Art. 11a(4); R9, R10, R22) through a real SMTP
+server, with the PDF's text extracted and checked."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import pypdf
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from support import Consumer, SMTPServer, settle
+
+from withdrawal.delivery.documents import ACKNOWLEDGEMENT_EML, stored_document
+from withdrawal.storage.statements import events_of, load_statement
+from withdrawal.storage.tables import outbox
+
+
+def submit(consumer: Consumer, client: FlaskClient, name: str = "Maria Rossi",
+           lines: list[str] | None = None) -> tuple[str, str]:
+    response = consumer.withdraw(name, "mixed@demo.example", "1008", lines or ["1", "2"])
+    location = response.headers["Location"]
+    page = client.get(location).get_data(as_text=True)
+    reference = re.search(r"W-[0-9A-Z]{4}-[0-9A-Z]{4}", page).group(0)  # type: ignore[union-attr]
+    return reference, location
+
+
+def pdf_text(data: bytes) -> str:
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+
+
+def by_recipient(server: SMTPServer, address: str) -> Any:
+    matches = [m for m in server.messages if address in m.rcpt_tos]
+    assert len(matches) == 1, [m.rcpt_tos for m in server.messages]
+    return matches[0].message()
+
+
+def test_acknowledgement_arrives_with_every_field_and_the_pdf(
+    app: Flask, consumer: Consumer, client: FlaskClient, smtp_server: SMTPServer,
+    recorded_signals: Any,
+) -> None:
+    reference, _ = submit(consumer, client)
+    settle(app)
+    message = by_recipient(smtp_server, "mixed@demo.example")
+    assert reference in message["Subject"]
+    assert message["Auto-Submitted"] == "auto-generated"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    for body in (text, html):
+        for expected in (reference, "Maria Rossi", "mixed@demo.example", "1008",
+                         "Office 2024 Home", "Cloud Backup 1 TB", "Coordinated Universal Time",
+                         "Central European", "Withdraw from contract here",
+                         "Confirm withdrawal", "not yet a decision"):
+            assert expected in body, expected
+    attachments = list(message.iter_attachments())
+    assert [a.get_filename() for a in attachments] == [f"withdrawal-{reference}.pdf"]
+    text_of_pdf = pdf_text(attachments[0].get_content())
+    for expected in (reference, "Maria Rossi", "mixed@demo.example", "1008", "Office 2024 Home",
+                     "UTC", "Central European"):
+        assert expected in text_of_pdf, expected
+    assert "receipt_delivered" in recorded_signals.names()
+
+
+def test_no_line_exceeds_smtp_limit(
+    app: Flask, consumer: Consumer, client: FlaskClient, smtp_server: SMTPServer,
+) -> None:
+    """Long reasons (Art. 16(m) conditions missing) must not break RFC 5321's 998 limit."""
+    consumer.withdraw("Ann", "noconsent@demo.example", "1002", ["1"])
+    settle(app)
+    assert smtp_server.messages
+    for received in smtp_server.messages:
+        assert max(len(line) for line in received.data.splitlines()) <= 998
+
+
+def test_message_id_and_eml_are_recorded(
+    app: Flask, consumer: Consumer, client: FlaskClient, smtp_server: SMTPServer,
+) -> None:
+    reference, _ = submit(consumer, client)
+    settle(app)
+    engine = app.extensions["withdrawal"].engine
+    message = by_recipient(smtp_server, "mixed@demo.example")
+    sent = [e for e in events_of(engine, reference) if e["type"] == "acknowledgement-sent"]
+    ack = next(e for e in sent if e["data"]["purpose"] == "acknowledgement")
+    assert ack["data"]["message_id"] == message["Message-ID"]
+    with engine.connect() as conn:
+        row = conn.execute(select(outbox).where(outbox.c.reference == reference,
+                                                outbox.c.purpose == "acknowledgement")).one()
+    assert row.status == "sent" and row.message_id == message["Message-ID"]
+    eml = stored_document(engine, reference, ACKNOWLEDGEMENT_EML)
+    assert eml is not None
+    received = [m for m in smtp_server.messages if "mixed@demo.example" in m.rcpt_tos][0].data
+    assert eml.replace(b"\r\n", b"\n") == received.replace(b"\r\n", b"\n")
+
+
+def test_pdf_download_is_the_same_pdf(
+    app: Flask, consumer: Consumer, client: FlaskClient, smtp_server: SMTPServer,
+) -> None:
+    reference, location = submit(consumer, client)
+    settle(app)
+    attached = next(by_recipient(smtp_server, "mixed@demo.example").iter_attachments())
+    page = client.get(location).get_data(as_text=True)
+    assert "withdrawal.pdf" in page
+    download = client.get(location + "/withdrawal.pdf")
+    assert download.status_code == 200 and download.mimetype == "application/pdf"
+    assert f"withdrawal-{reference}.pdf" in download.headers["Content-Disposition"]
+    assert download.data == attached.get_content()
+
+
+def test_shop_copy_goes_to_notify(
+    app: Flask, consumer: Consumer, client: FlaskClient, smtp_server: SMTPServer,
+) -> None:
+    reference, _ = submit(consumer, client)
+    settle(app)
+    copy = by_recipient(smtp_server, "orders@demo.example")
+    assert reference in copy["Subject"] and "Copy" in copy["Subject"]
+    assert [a.get_filename() for a in copy.iter_attachments()] == [f"withdrawal-{reference}.pdf"]
+
+
+def test_in_the_consumers_language(
+    app: Flask, consumer: Consumer, client: FlaskClient, smtp_server: SMTPServer,
+) -> None:
+    client.get("/withdrawal/?lang=it")
+    submit(consumer, client)
+    settle(app)
+    message = by_recipient(smtp_server, "mixed@demo.example")
+    assert message["Content-Language"] == "it"
+    body = message.get_body(("plain",)).get_content()
+    assert "Recedere dal contratto qui" in body and "Conferma recesso" in body
+
+
+def test_name_with_markup_is_escaped_in_html_and_cannot_add_headers(
+    app: Flask, consumer: Consumer, client: FlaskClient, smtp_server: SMTPServer,
+) -> None:
+    reference, _ = submit(consumer, client, name="<script>alert(1)</script> Bcc: x@evil.test")
+    settle(app)
+    message = by_recipient(smtp_server, "mixed@demo.example")
+    assert message["Bcc"] is None
+    assert all("evil.test" not in to for m in smtp_server.messages for to in m.rcpt_tos)
+    html = message.get_body(("html",)).get_content()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    pdf = next(message.iter_attachments()).get_content()
+    assert "<script>alert(1)</script>" in pdf_text(pdf)
+    assert load_statement(app.extensions["withdrawal"].engine, reference) is not None

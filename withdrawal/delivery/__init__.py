@@ -1,0 +1,1 @@
+"""Delivering the acknowledgement: the outbox, the messages and the worker."""

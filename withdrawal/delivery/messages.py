@@ -1,0 +1,124 @@
+"""The e-mails owed for a statement, composed in the consumer's language: the acknowledgement
+with its PDF (Art. 11a(4)), the short notice to the order's address when it differs (R22), and
+the shop's copy (``WITHDRAWAL_NOTIFY``). No advertising, ever."""
+
+from __future__ import annotations
+
+import time
+from email.charset import QP, Charset
+from email.mime.text import MIMEText
+from email.utils import make_msgid, parseaddr
+from typing import Any
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_mail import Message
+
+from ..config import config_value
+from ..i18n import gettext
+from ..links import receipt_token
+from ..storage.statements import StoredStatement
+from ..templating import base_context
+
+
+class FrozenMessage(Message):
+    """Renders its bytes once, so what is sent is exactly what is kept as ``.eml``."""
+
+    _frozen: bytes | None = None
+
+    def _mimetext(self, text: str | None, subtype: str = "plain") -> MIMEText:
+        # Flask-Mail sends UTF-8 bodies as 8bit without wrapping; a long paragraph then breaks
+        # SMTP's 998-character line limit. Quoted-printable keeps every line short.
+        utf8 = Charset("utf-8")
+        utf8.body_encoding = QP
+        return MIMEText(text or "", _subtype=subtype, _charset=utf8)  # type: ignore[arg-type]
+
+    def as_bytes(self) -> bytes:
+        if self._frozen is None:
+            self._frozen = super().as_bytes()
+        return self._frozen
+
+    def as_string(self) -> str:
+        return self.as_bytes().decode("utf-8", "replace")
+
+
+def sender() -> str:
+    configured = config_value("MAIL_SENDER") or current_app.config.get("MAIL_DEFAULT_SENDER")
+    if isinstance(configured, tuple):
+        configured = f"{configured[0]} <{configured[1]}>"
+    return str(configured or config_value("TRADER_EMAIL"))
+
+
+def compose(
+    statement: StoredStatement, purpose: str, recipient: str, *, pdf: bytes | None,
+    link_base: str | None,
+) -> FrozenMessage:
+    """The message for one outbox entry."""
+    content = statement.content
+    locale = _locale_for(purpose, content)
+    with force_locale(locale):
+        context = _context(statement, purpose, link_base)
+        template = "notice" if purpose == "order-notice" else "receipt"
+        message = FrozenMessage(
+            subject=_subject(purpose, content),
+            recipients=[_addressee(purpose, content, recipient)],
+            body=render_template(f"withdrawal/email/{template}.txt", **context),
+            html=render_template(f"withdrawal/email/{template}.html", **context),
+            sender=sender(),
+            reply_to=config_value("TRADER_EMAIL") or None,
+            date=time.time(),
+            extra_headers={"Auto-Submitted": "auto-generated", "Content-Language": locale},
+        )
+    message.msgId = make_msgid(domain=_domain())
+    if pdf is not None and purpose != "order-notice":
+        message.attach(f"withdrawal-{statement.reference}.pdf", "application/pdf", pdf)
+    return message
+
+
+def _locale_for(purpose: str, content: dict[str, Any]) -> str:
+    if purpose == "shop-copy":
+        return str(config_value("DEFAULT_LOCALE"))
+    return str(content.get("locale") or config_value("DEFAULT_LOCALE"))
+
+
+def _subject(purpose: str, content: dict[str, Any]) -> str:
+    reference = content["reference"]
+    if purpose == "order-notice":
+        return gettext("A withdrawal statement was sent for your order %(number)s",
+                       number=content.get("order_number") or "")
+    if purpose == "shop-copy":
+        return gettext("Copy: withdrawal statement %(reference)s", reference=reference)
+    return gettext("Acknowledgement of receipt of your withdrawal %(reference)s",
+                   reference=reference)
+
+
+def _addressee(purpose: str, content: dict[str, Any], recipient: str) -> str | tuple[str, str]:
+    """The consumer's name as display name: Flask-Mail encodes it, so it cannot add a header."""
+    if purpose == "acknowledgement":
+        return (" ".join(str(content["name"]).split()), recipient)
+    return recipient
+
+
+def _context(statement: StoredStatement, purpose: str, link_base: str | None) -> dict[str, Any]:
+    content = statement.content
+    zone = content.get("timezone") or config_value("TRADER_TIMEZONE")
+    return {
+        **base_context(),
+        "content": content,
+        "statement": statement,
+        "purpose": purpose,
+        "local_zone": zone,
+        "receipt_link": _receipt_link(statement.reference, link_base),
+    }
+
+
+def _receipt_link(reference: str, link_base: str | None) -> str | None:
+    if not link_base:
+        return None
+    prefix = str(config_value("URL_PREFIX")).strip("/")
+    return f"{link_base.rstrip('/')}/{prefix}/receipt/{receipt_token(reference)}"
+
+
+def _domain() -> str:
+    address = parseaddr(sender())[1]
+    return address.rpartition("@")[2] or "localhost"

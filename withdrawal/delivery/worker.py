@@ -1,0 +1,178 @@
+"""Sending what the outbox owes. An entry is claimed, sent, and its outcome appended to the
+statement's events; any failure leaves it pending for a later attempt with exponential backoff,
+up to ``WITHDRAWAL_DELIVERY_MAX_ATTEMPTS``. A 5xx answer is final at once."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import Flask, current_app
+from flask_mail import Connection
+
+from ..config import config_value
+from ..extension import state
+from ..signals import receipt_delivered, receipt_failed
+from ..storage.statements import append_event, load_statement, utcnow
+from . import outbox
+from .documents import ACKNOWLEDGEMENT_EML, receipt_pdf, store_document
+from .messages import FrozenMessage, compose
+
+log = logging.getLogger(__name__)
+
+#: Seconds to wait for the SMTP server before an attempt counts as failed.
+SMTP_TIMEOUT = 30
+
+
+@dataclass
+class DeliveryReport:
+    sent: list[str] = field(default_factory=list)
+    retrying: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return (f"sent {len(self.sent)}, retrying {len(self.retrying)}, "
+                f"failed {len(self.failed)}")
+
+
+def deliver_due(*, limit: int = 50, reference: str | None = None) -> DeliveryReport:
+    """Send every due entry (of one statement, if given); call inside an app context."""
+    report = DeliveryReport()
+    while True:
+        entries = outbox.claim_due(state().engine, limit=limit, reference=reference)
+        for entry in entries:
+            _deliver(entry, report)
+        if len(entries) < limit:
+            return report
+
+
+def _deliver(entry: outbox.Entry, report: DeliveryReport) -> None:
+    label = f"{entry.reference} {entry.purpose} {entry.recipient}"
+    try:
+        message = _message(entry)
+        _send(message)
+    except Exception as exc:  # every failure keeps the entry; none may lose the receipt
+        final = _record_failure(entry, exc)
+        (report.failed if final else report.retrying).append(label)
+        return
+    _record_success(entry, message)
+    report.sent.append(label)
+
+
+def _message(entry: outbox.Entry) -> FrozenMessage:
+    engine = state().engine
+    statement = load_statement(engine, entry.reference)
+    if statement is None:
+        raise LookupError(f"statement {entry.reference} not found")
+    pdf = receipt_pdf(engine, statement) if entry.purpose != "order-notice" else None
+    return compose(statement, entry.purpose, entry.recipient, pdf=pdf,
+                   link_base=_link_base(entry.id))
+
+
+def _link_base(entry_id: int) -> str | None:
+    from sqlalchemy import select
+
+    from ..storage.tables import outbox as table
+
+    with state().engine.connect() as conn:
+        query = select(table.c.link_base).where(table.c.id == entry_id)
+        return conn.execute(query).scalar_one_or_none()
+
+
+class _TimeoutConnection(Connection):
+    """Flask-Mail's connection with a socket timeout, so a silent server cannot hang a worker."""
+
+    def configure_host(self) -> smtplib.SMTP | smtplib.SMTP_SSL:
+        mail = self.mail
+        cls = smtplib.SMTP_SSL if mail.use_ssl else smtplib.SMTP
+        host = cls(mail.server, mail.port, timeout=SMTP_TIMEOUT)
+        if mail.use_tls:
+            host.starttls()
+        if mail.username and mail.password:
+            host.login(mail.username, mail.password)
+        return host
+
+
+def _send(message: FrozenMessage) -> None:
+    mail = current_app.extensions["mail"]
+    with _TimeoutConnection(mail) as connection:
+        connection.send(message)
+
+
+def _record_success(entry: outbox.Entry, message: FrozenMessage) -> None:
+    engine, now = state().engine, utcnow()
+    with engine.begin() as conn:
+        outbox.mark_sent(conn, entry, message.msgId, now)
+        append_event(conn, entry.reference, "acknowledgement-sent", {
+            "purpose": entry.purpose, "recipient": entry.recipient,
+            "message_id": message.msgId, "attempt": entry.attempts, "sent_at": now.isoformat(),
+        })
+    if entry.purpose == "acknowledgement":
+        store_document(engine, entry.reference, ACKNOWLEDGEMENT_EML, message.as_bytes())
+    receipt_delivered.send(current_app._get_current_object(),  # type: ignore[attr-defined]
+                           reference=entry.reference, purpose=entry.purpose,
+                           recipient=entry.recipient, message_id=message.msgId)
+
+
+def _record_failure(entry: outbox.Entry, exc: Exception) -> bool:
+    error = describe(exc)
+    final = is_permanent(exc) or entry.attempts >= config_value("DELIVERY_MAX_ATTEMPTS")
+    retry_at = utcnow() + outbox.backoff(entry.attempts,
+                                         config_value("DELIVERY_BACKOFF_SECONDS"))
+    log.warning("acknowledgement %s to %s failed (attempt %s): %s",
+                entry.reference, entry.purpose, entry.attempts, error)
+    with state().engine.begin() as conn:
+        outbox.mark_failed(conn, entry, error, final=final, retry_at=retry_at)
+        append_event(conn, entry.reference, "acknowledgement-failed", {
+            "purpose": entry.purpose, "recipient": entry.recipient, "error": error,
+            "attempt": entry.attempts, "final": final,
+            "retry_at": _iso(None if final else retry_at),
+        })
+    receipt_failed.send(current_app._get_current_object(),  # type: ignore[attr-defined]
+                        reference=entry.reference, purpose=entry.purpose,
+                        recipient=entry.recipient, error=error, attempts=entry.attempts,
+                        final=final)
+    return final
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def describe(exc: Exception) -> str:
+    """``SMTP 550: mailbox unavailable`` rather than a Python repr."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = exc.smtp_error.decode("utf-8", "replace") if isinstance(
+            exc.smtp_error, bytes) else str(exc.smtp_error)
+        return f"SMTP {exc.smtp_code}: {text}"
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "; ".join(f"{rcpt}: SMTP {code} {msg.decode('utf-8', 'replace')}"
+                         for rcpt, (code, msg) in exc.recipients.items())
+    if isinstance(exc, OSError | socket.timeout):
+        return f"connection failed: {exc.__class__.__name__}: {exc}"
+    return f"{exc.__class__.__name__}: {exc}"
+
+
+def is_permanent(exc: Exception) -> bool:
+    """A 5xx answer will not change by trying again; everything else might."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 500 <= exc.smtp_code < 600
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(500 <= code < 600 for code, _msg in exc.recipients.values())
+    return False
+
+
+def deliver_in_background(app: Flask, reference: str) -> None:
+    """Right after commit: try the statement's messages without making the consumer wait."""
+    state(app).submit(lambda: _deliver_with_context(app, reference))
+
+
+def _deliver_with_context(app: Flask, reference: str) -> None:
+    with app.app_context():
+        try:
+            deliver_due(reference=reference)
+        except Exception:  # the outbox keeps the entry; the worker retries it
+            log.exception("background delivery of %s failed", reference)

@@ -1,0 +1,110 @@
+"""The fonts embedded in every PDF: static Noto Sans Regular and Bold, cut from the variable
+Noto Sans that the ``fontpkg-noto-sans`` package ships.
+
+Noto Sans covers the Latin, Greek and Cyrillic alphabets, so one family serves every official EU
+language. ReportLab can only embed static TrueType outlines, hence the instancing. Instancing the
+full variable font takes several seconds, so the font is first cut down to the Latin, Greek and
+Cyrillic blocks (and its layout tables, which ReportLab does not use, are dropped); that brings
+both instances to under 2 s, paid once per process. Call :func:`register_fonts` at start-up
+(e.g. in a worker's initialisation) to pay it before the first consumer waits for a receipt.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import threading
+from pathlib import Path
+
+import fontpkg  # type: ignore[import-untyped]  # ships no type information
+from fontTools import subset
+from fontTools.ttLib import TTFont as FontToolsFont
+from fontTools.varLib import instancer
+from reportlab.lib.fonts import addMapping
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+
+FAMILY = "WithdrawalNotoSans"
+REGULAR = FAMILY
+BOLD = FAMILY + "-Bold"
+
+# Unicode blocks kept: Latin (Basic, Latin-1, Extended-A/B, IPA for ə, Extended Additional),
+# spacing and combining marks, Greek and Coptic, Greek Extended, Cyrillic and its Supplement,
+# general punctuation (incl. U+202F, which Babel puts in dates), currency symbols (€),
+# letterlike symbols (№), arrows, the minus sign and the replacement character.
+_BLOCKS = (
+    (0x0020, 0x007E),
+    (0x00A0, 0x024F),
+    (0x0250, 0x02AF),
+    (0x02B0, 0x036F),
+    (0x0370, 0x03FF),
+    (0x0400, 0x052F),
+    (0x1E00, 0x1FFF),
+    (0x2000, 0x206F),
+    (0x20A0, 0x20CF),
+    (0x2100, 0x215F),
+    (0x2190, 0x21FF),
+    (0x2212, 0x2212),
+    (0xFFFD, 0xFFFD),
+)
+
+_register_lock = threading.Lock()
+
+
+def register_fonts() -> tuple[str, str]:
+    """Register the embedded fonts with ReportLab (idempotent, thread-safe) and return the
+    names of the regular and the bold face. ``<b>`` in Paragraph markup maps to the bold one."""
+    with _register_lock:
+        if REGULAR not in pdfmetrics.getRegisteredFontNames():
+            _register(REGULAR, 400)
+            _register(BOLD, 700)
+            _reduced_variable_font.cache_clear()  # only needed to cut the two instances
+            # Only the regular/bold pair exists: italic requests fall back rather than fail.
+            addMapping(FAMILY, 0, 0, REGULAR)
+            addMapping(FAMILY, 1, 0, BOLD)
+            addMapping(FAMILY, 0, 1, REGULAR)
+            addMapping(FAMILY, 1, 1, BOLD)
+    return REGULAR, BOLD
+
+
+def _register(name: str, weight: int) -> None:
+    pdfmetrics.registerFont(TTFont(name, io.BytesIO(static_instance(weight))))
+
+
+@functools.lru_cache(maxsize=2)
+def static_instance(weight: int) -> bytes:
+    """A static TrueType instance of Noto Sans at ``weight`` (normal width), as bytes."""
+    font = FontToolsFont(io.BytesIO(_reduced_variable_font()), recalcTimestamp=False)
+    instancer.instantiateVariableFont(
+        font, {"wght": weight, "wdth": 100}, inplace=True, updateFontNames=True
+    )
+    return _save(font)
+
+
+@functools.lru_cache(maxsize=1)
+def _reduced_variable_font() -> bytes:
+    # recalcTimestamp=False keeps head.modified as shipped: the embedded subset, and so the
+    # PDF, must be the same bytes in every process.
+    font = FontToolsFont(_variable_font_path(), recalcTimestamp=False)
+    for tag in ("GSUB", "GPOS", "GDEF"):  # ReportLab does not shape; reading them is slow
+        if tag in font:
+            del font[tag]
+    options = subset.Options()
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    options.hinting = False
+    options.layout_features = []
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=[cp for low, high in _BLOCKS for cp in range(low, high + 1)])
+    subsetter.subset(font)
+    return _save(font)
+
+
+def _variable_font_path() -> Path:
+    return Path(fontpkg.path("Noto Sans", weight=400, style="normal"))
+
+
+def _save(font: FontToolsFont) -> bytes:
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()

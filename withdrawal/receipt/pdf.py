@@ -1,0 +1,700 @@
+"""The acknowledgement of receipt on a durable medium (Art. 11a(4) CRD) as a PDF, and the
+document plumbing it shares with the model form: styles, escaping, reproducible output and
+embedded files.
+
+Pure: no Flask. The caller passes ``gettext`` bound to the consumer's locale; every English
+string below is a literal ``gettext("...")`` call so that ``pybabel extract`` finds it.
+
+Reproducible: the same statement always gives the same bytes, so a stored receipt can be
+checked by rendering it again. ReportLab's invariant mode alone is not enough (it honours
+``SOURCE_DATE_EPOCH`` and would date every receipt 2000-01-01), so the document's dates are
+pinned to the submission time and its /ID to the statement.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfdoc import (
+    PDFArray,
+    PDFDate,
+    PDFDictionary,
+    PDFName,
+    PDFStream,
+    PDFString,
+    PDFText,
+    PDFZCompress,
+)
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    HRFlowable,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from .fonts import register_fonts
+
+Gettext = Callable[[str], str]
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN = 18 * mm
+FRAME_WIDTH = PAGE_WIDTH - 2 * MARGIN
+INK = colors.HexColor("#1a1a1a")
+MUTED = colors.HexColor("#5a5a5a")
+RULE = colors.HexColor("#c8c8c8")
+SHADE = colors.HexColor("#f2f2f2")
+
+# C0 controls other than tab and newline, and DEL: ReportLab's markup parser rejects them and
+# no font draws them, so consumer input loses them rather than breaking the receipt.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+# -- document plumbing shared with the model form ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file embedded in the PDF (an /EmbeddedFiles entry, listed in the viewer's panel)."""
+
+    name: str
+    data: bytes
+    mime_type: str
+    description: str
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """Metadata of one PDF. ``created`` (aware) becomes its CreationDate and ModDate and
+    ``seed`` its /ID, both chosen by the caller so that re-rendering gives the same bytes."""
+
+    title: str
+    author: str
+    subject: str
+    lang: str
+    created: datetime
+    seed: bytes
+
+
+@dataclass(frozen=True)
+class Styles:
+    """The paragraph styles of both documents, in the embedded Noto Sans."""
+
+    title: ParagraphStyle
+    heading: ParagraphStyle
+    body: ParagraphStyle
+    strong: ParagraphStyle
+    small: ParagraphStyle
+    fingerprint: ParagraphStyle
+    numeric: ParagraphStyle
+
+
+@functools.lru_cache(maxsize=1)
+def styles() -> Styles:
+    """The shared styles (registers the fonts on first use)."""
+    regular, bold = register_fonts()
+    body = ParagraphStyle(
+        "body", fontName=regular, bulletFontName=regular, fontSize=9.5, leading=13, textColor=INK
+    )
+    return Styles(
+        title=ParagraphStyle("title", body, fontName=bold, fontSize=16, leading=20, spaceAfter=4),
+        heading=ParagraphStyle(
+            "heading", body, fontName=bold, fontSize=11, leading=14, spaceBefore=10, spaceAfter=4
+        ),
+        body=body,
+        strong=ParagraphStyle("strong", body, fontName=bold),
+        small=ParagraphStyle("small", body, fontSize=8, leading=10.5, textColor=MUTED),
+        fingerprint=ParagraphStyle("fingerprint", body, fontSize=8, leading=10.5),
+        numeric=ParagraphStyle("numeric", body, alignment=TA_RIGHT),
+    )
+
+
+def markup(text: object, *, line_breaks: bool = False) -> str:
+    """``text`` made safe for ReportLab's Paragraph mini-markup: ``<b>`` or ``<script>`` typed
+    by a consumer is printed, never interpreted. ``line_breaks`` keeps newlines as line breaks."""
+    safe = escape(_CONTROL.sub("", str(text)))
+    return safe.replace("\n", "<br/>") if line_breaks else safe
+
+
+def para(text: object, style: ParagraphStyle, *, line_breaks: bool = False) -> Paragraph:
+    """A paragraph of plain text (escaped)."""
+    return Paragraph(markup(text, line_breaks=line_breaks), style)
+
+
+def heading(text: str) -> list[Flowable]:
+    """A section heading with a hairline under it, never alone at the foot of a page."""
+    # Not keepWithNext: that keeps the whole next table with the heading, and a table taller
+    # than the rest of the page would then leave that rest empty.
+    return [
+        CondPageBreak(25 * mm),
+        para(text, styles().heading),
+        HRFlowable(width="100%", thickness=0.5, color=RULE, spaceBefore=0, spaceAfter=4),
+    ]
+
+
+def table_style(*commands: tuple[Any, ...]) -> TableStyle:
+    """A table style in the embedded font: a table's own default, Helvetica, would be named
+    in the PDF without being embedded."""
+    return TableStyle([("FONTNAME", (0, 0), (-1, -1), styles().body.fontName), *commands])
+
+
+def field_table(rows: Sequence[tuple[str, Flowable | str]]) -> Table:
+    """Label / value rows; string values are escaped plain text."""
+    st = styles()
+    data = [
+        [para(label, st.small), para(value, st.body) if isinstance(value, str) else value]
+        for label, value in rows
+    ]
+    # splitInRow: a long value (a contract description) may continue on the next page.
+    table = Table(data, colWidths=[48 * mm, FRAME_WIDTH - 48 * mm], hAlign="LEFT", splitInRow=1)
+    table.setStyle(
+        table_style(
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+        )
+    )
+    return table
+
+
+def babel_locale(locale: str) -> Locale:
+    """The Babel locale for ``it``, ``pt_BR`` or ``pt-BR``; English if Babel does not know it,
+    because a receipt must still go out (it can be re-sent; a lost one cannot)."""
+    try:
+        return Locale.parse(locale.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return Locale("en")
+
+
+def pdf_lang(locale: Locale) -> str:
+    """The BCP 47 tag for the catalog's /Lang, e.g. ``it`` or ``pt-BR``."""
+    return "-".join(part for part in (locale.language, locale.script, locale.territory) if part)
+
+
+def build_pdf(
+    story: list[Flowable],
+    info: DocumentInfo,
+    *,
+    footer: Callable[[int], str],
+    attachments: Sequence[Attachment] = (),
+) -> bytes:
+    """Lay ``story`` out on A4 and return the PDF's bytes. ``footer(page)`` is drawn on every
+    page as plain text."""
+    regular, _ = register_fonts()
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN + 6 * mm,
+        title=info.title,
+        author=info.author,
+        subject=info.subject,
+        creator="withdrawal",
+        lang=info.lang,
+        displayDocTitle=True,
+        invariant=True,
+        # Otherwise the canvas starts in Helvetica, a font the PDF would name but not embed.
+        initialFontName=regular,
+    )
+    on_page = functools.partial(_draw_footer, font=regular, footer=footer)
+    maker = functools.partial(_ReproducibleCanvas, info=info, attachments=attachments)
+    doc.build(story, onFirstPage=on_page, onLaterPages=on_page, canvasmaker=maker)
+    return out.getvalue()
+
+
+def _draw_footer(canvas: Canvas, _doc: object, *, font: str, footer: Callable[[int], str]) -> None:
+    canvas.saveState()
+    canvas.setFont(font, 7.5)
+    canvas.setFillColor(MUTED)
+    canvas.drawString(MARGIN, MARGIN - 2 * mm, footer(canvas.getPageNumber()))
+    canvas.restoreState()
+
+
+class _ReproducibleCanvas(Canvas):  # type: ignore[misc]  # ReportLab ships no types
+    """A canvas whose dates and /ID come from :class:`DocumentInfo` instead of the clock or
+    ``SOURCE_DATE_EPOCH``, and which embeds the given files."""
+
+    def __init__(
+        self,
+        *args: Any,
+        info: DocumentInfo,
+        attachments: Sequence[Attachment],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        document = self._doc
+        document._timeStamp = _PinnedTimeStamp(info.created)
+        # ReportLab derives /ID from this digest plus title, author, subject and keywords.
+        document.signature = hashlib.md5(info.seed, usedforsecurity=False)
+        if attachments:
+            document.Catalog.Names = PDFDictionary(
+                {"EmbeddedFiles": _embedded_files(document, attachments, info.created)}
+            )
+
+
+class _PinnedTimeStamp:
+    """The attributes of ReportLab's TimeStamp, for a given instant (in UTC)."""
+
+    def __init__(self, instant: datetime) -> None:
+        utc = instant.astimezone(UTC)
+        self.t = utc.timestamp()
+        self.lt = utc.timetuple()
+        self.YMDhms = tuple(self.lt)[:6]
+        self.dhh = self.dmm = 0
+        self.tzname = "UTC"
+
+
+def _embedded_files(document: Any, files: Sequence[Attachment], modified: datetime) -> Any:
+    stamp = _PinnedTimeStamp(modified)
+    entries: list[Any] = []
+    for item in sorted(files, key=lambda f: f.name):  # a name tree's keys must be sorted
+        entries += [PDFString(item.name), document.Reference(_filespec(document, item, stamp))]
+    return PDFDictionary({"Names": PDFArray(entries)})
+
+
+def _filespec(document: Any, item: Attachment, stamp: _PinnedTimeStamp) -> Any:
+    params = {
+        "Size": len(item.data),
+        "CheckSum": PDFText(hashlib.md5(item.data, usedforsecurity=False).digest(), enc="raw"),
+        "ModDate": PDFDate(ts=stamp),
+    }
+    stream = PDFStream(
+        PDFDictionary(
+            {
+                "Type": PDFName("EmbeddedFile"),
+                # PDFName would escape the "#", so the MIME type's "/" is written as #2F here.
+                "Subtype": "/" + item.mime_type.replace("/", "#2F"),
+                "Params": PDFDictionary(params),
+            }
+        ),
+        content=item.data,
+        filters=[PDFZCompress],
+    )
+    return PDFDictionary(
+        {
+            "Type": PDFName("Filespec"),
+            "F": PDFString(item.name),
+            "UF": PDFString(item.name),
+            "Desc": PDFString(item.description),
+            "AFRelationship": PDFName("Data"),
+            "EF": PDFDictionary({"F": document.Reference(stream)}),
+        }
+    )
+
+
+# -- the acknowledgement of receipt ---------------------------------------------------------------
+
+
+def canonical_json(statement: Mapping[str, Any]) -> bytes:
+    """The statement as the attachment carries it: sorted keys, no whitespace, UTF-8."""
+    text = json.dumps(dict(statement), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8")
+
+
+def attachment_name(reference: str) -> str:
+    """``statement-<reference>.json``, with anything unusual in the reference replaced."""
+    return "statement-{}.json".format(re.sub(r"[^A-Za-z0-9._-]", "_", reference))
+
+
+def render_receipt_pdf(
+    statement: Mapping[str, Any],
+    *,
+    statement_hash: str,
+    gettext: Gettext,
+    locale: str,
+) -> bytes:
+    """The acknowledgement of receipt of ``statement`` as PDF bytes, in the consumer's language.
+
+    Shows the trader, the reference, the submission time in UTC and in the consumer's time
+    zone, the consumer's details, each chosen line with its assessment, the statement in
+    words, the labels the consumer was shown, that this is a receipt and not a decision, what
+    happens next, and ``statement_hash``. The canonical JSON of the statement is embedded as
+    ``statement-<reference>.json``. The same arguments always give the same bytes.
+    """
+    ctx = _Receipt(statement, gettext, babel_locale(locale))
+    return build_pdf(
+        _receipt_story(ctx, statement_hash),
+        _receipt_info(ctx, statement_hash),
+        footer=ctx.footer,
+        attachments=[_statement_attachment(ctx)],
+    )
+
+
+@dataclass(frozen=True)
+class _Receipt:
+    statement: Mapping[str, Any]
+    gettext: Gettext
+    locale: Locale
+
+    @property
+    def reference(self) -> str:
+        return str(self.statement["reference"])
+
+    @property
+    def trader(self) -> Mapping[str, Any]:
+        trader: Mapping[str, Any] = self.statement.get("trader") or {}
+        return trader
+
+    @property
+    def submitted_at(self) -> datetime:
+        return _aware(datetime.fromisoformat(str(self.statement["submitted_at"])))
+
+    def moment(self, instant: datetime, zone: ZoneInfo) -> str:
+        return format_datetime(instant, format="full", tzinfo=zone, locale=self.locale)
+
+    def money(self, amount: object) -> str:
+        currency = str(self.statement.get("currency") or "EUR")
+        try:
+            return format_currency(Decimal(str(amount)), currency, locale=self.locale)
+        except (InvalidOperation, ValueError):
+            return str(amount)  # shown as recorded rather than dropping the line
+
+    def footer(self, page: int) -> str:
+        gettext = self.gettext
+        text = gettext("Acknowledgement of receipt %(reference)s · page %(page)s") % {
+            "reference": self.reference,
+            "page": page,
+        }
+        return f"{self.trader.get('name', '')} · {text}"
+
+
+def _receipt_info(ctx: _Receipt, statement_hash: str) -> DocumentInfo:
+    gettext = ctx.gettext
+    return DocumentInfo(
+        title=gettext("Acknowledgement of receipt of your withdrawal"),
+        author=str(ctx.trader.get("name", "")),
+        subject=gettext("Withdrawal statement %(reference)s") % {"reference": ctx.reference},
+        lang=pdf_lang(ctx.locale),
+        created=ctx.submitted_at,
+        seed=b"\0".join([b"receipt", statement_hash.encode(), canonical_json(ctx.statement)]),
+    )
+
+
+def _statement_attachment(ctx: _Receipt) -> Attachment:
+    return Attachment(
+        name=attachment_name(ctx.reference),
+        data=canonical_json(ctx.statement),
+        mime_type="application/json",
+        description=ctx.gettext("Your withdrawal statement as recorded (JSON)"),
+    )
+
+
+def _receipt_story(ctx: _Receipt, statement_hash: str) -> list[Flowable]:
+    return [
+        *_title(ctx),
+        *_trader(ctx),
+        *_submission(ctx),
+        *_consumer(ctx),
+        *_lines(ctx),
+        *_declaration(ctx),
+        *_labels(ctx),
+        *_meaning(ctx),
+        *_next_steps(ctx),
+        *_fingerprint(ctx, statement_hash),
+    ]
+
+
+def _title(ctx: _Receipt) -> list[Flowable]:
+    gettext, st = ctx.gettext, styles()
+    intro = gettext(
+        "We have received your withdrawal statement. This document is your acknowledgement "
+        "of receipt on a durable medium: please keep it."
+    )
+    return [
+        para(gettext("Acknowledgement of receipt of your withdrawal"), st.title),
+        para(intro, st.body),
+    ]
+
+
+def _trader(ctx: _Receipt) -> list[Flowable]:
+    gettext, trader = ctx.gettext, ctx.trader
+    return [
+        *heading(gettext("Trader")),
+        field_table(
+            [
+                (gettext("Name"), str(trader.get("name", ""))),
+                (
+                    gettext("Address"),
+                    para(trader.get("address", ""), styles().body, line_breaks=True),
+                ),
+                (gettext("E-mail"), str(trader.get("email", ""))),
+            ]
+        ),
+    ]
+
+
+def _submission(ctx: _Receipt) -> list[Flowable]:
+    gettext, st = ctx.gettext, styles()
+    zone = _zone(str(ctx.statement.get("timezone") or "UTC"))
+    local_label = gettext("Your local time (%(zone)s)") % {"zone": zone.key}
+    reference = para(ctx.reference, ParagraphStyle("reference", st.strong, fontSize=12))
+    return [
+        *heading(gettext("Your withdrawal")),
+        field_table(
+            [
+                (gettext("Reference"), reference),
+                (gettext("Submitted on (UTC)"), ctx.moment(ctx.submitted_at, ZoneInfo("UTC"))),
+                (local_label, ctx.moment(ctx.submitted_at, zone)),
+                (gettext("Recorded timestamp"), str(ctx.statement["submitted_at"])),
+            ]
+        ),
+    ]
+
+
+def _consumer(ctx: _Receipt) -> list[Flowable]:
+    gettext, statement = ctx.gettext, ctx.statement
+    rows: list[tuple[str, Flowable | str]] = [
+        (gettext("Name"), str(statement.get("name", ""))),
+        (gettext("E-mail"), str(statement.get("email", ""))),
+    ]
+    order_email = statement.get("order_email")
+    if order_email and str(order_email).casefold() != str(statement.get("email", "")).casefold():
+        rows.append((gettext("E-mail address of the order"), str(order_email)))
+    if statement.get("order_matched"):
+        rows.append((gettext("Order number"), str(statement.get("order_number") or "")))
+    else:
+        rows += _unmatched_contract(ctx)
+    return [*heading(gettext("Your details")), field_table(rows)]
+
+
+def _unmatched_contract(ctx: _Receipt) -> list[tuple[str, Flowable | str]]:
+    gettext, statement, st = ctx.gettext, ctx.statement, styles()
+    rows: list[tuple[str, Flowable | str]] = []
+    if statement.get("order_number"):
+        rows.append((gettext("Order number you gave"), str(statement["order_number"])))
+    description = para(statement.get("contract_description") or "", st.body, line_breaks=True)
+    note = gettext(
+        "We could not match this withdrawal to an order in our records. We will identify "
+        "the contract from your description; your withdrawal has been received all the same."
+    )
+    rows += [(gettext("Contract"), description), ("", para(note, st.small))]
+    return rows
+
+
+def _lines(ctx: _Receipt) -> list[Flowable]:
+    lines = list(ctx.statement.get("lines") or [])
+    if not lines:
+        return []
+    gettext, st = ctx.gettext, styles()
+    header = [
+        para(gettext("Item"), st.strong),
+        para(gettext("Quantity"), st.strong),
+        para(gettext("Unit price"), st.strong),
+        para(gettext("Assessment when you submitted"), st.strong),
+    ]
+    rows = [header, *(_line_row(ctx, line) for line in lines)]
+    widths = [50 * mm, 18 * mm, 24 * mm, FRAME_WIDTH - 92 * mm]
+    table = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT", splitInRow=1)
+    table.setStyle(
+        table_style(
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.5, RULE),
+            ("LEFTPADDING", (0, 0), (-1, -1), 3),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        )
+    )
+    return [*heading(gettext("Items you withdrew from")), table]
+
+
+def _line_row(ctx: _Receipt, line: Mapping[str, Any]) -> list[Flowable | list[Flowable]]:
+    st = styles()
+    return [
+        para(line.get("title", ""), st.body),
+        para(line.get("quantity", ""), st.numeric),
+        para(ctx.money(line.get("unit_price", "")), st.numeric),
+        _assessment(ctx, line.get("assessment") or {}),
+    ]
+
+
+def _assessment(ctx: _Receipt, assessment: Mapping[str, Any]) -> list[Flowable]:
+    st = styles()
+    return [
+        para(_status_words(ctx.gettext, assessment.get("status")), st.strong),
+        *(para(fact, st.body) for fact in _period_facts(ctx, assessment)),
+        *(para(_reason(ctx.gettext, r), st.small) for r in assessment.get("reasons") or []),
+    ]
+
+
+def _period_facts(ctx: _Receipt, assessment: Mapping[str, Any]) -> list[str]:
+    gettext = ctx.gettext
+    facts: list[str] = []
+    if assessment.get("period_start"):
+        start = format_date(date.fromisoformat(str(assessment["period_start"])), "long", ctx.locale)
+        facts.append(gettext("Withdrawal period began: %(date)s") % {"date": start})
+    if assessment.get("deadline"):
+        when = _instant(ctx, assessment["deadline"], assessment)
+        facts.append(gettext("Withdrawal period ends: %(deadline)s") % {"deadline": when})
+    if assessment.get("policy_deadline"):
+        when = _instant(ctx, assessment["policy_deadline"], assessment)
+        facts.append(
+            gettext("Our own policy lets you cancel until %(deadline)s") % {"deadline": when}
+        )
+    if assessment.get("no_cost"):
+        facts.append(
+            gettext(
+                "If your withdrawal is valid, you pay nothing for this item, not even for its use."
+            )
+        )
+    return facts
+
+
+def _status_words(gettext: Gettext, status: object) -> str:
+    # The same msgids as the select step, so the consumer reads the same words in both.
+    match status:
+        case "withdrawable":
+            return gettext("You can withdraw from this item.")
+        case "excluded":
+            return gettext("The right of withdrawal seems not to apply to this item.")
+        case "expired":
+            return gettext("The withdrawal period for this item seems to have ended.")
+        case "shop-policy":
+            return gettext(
+                "The statutory period has ended, but our own policy still lets you cancel."
+            )
+        case "already-withdrawn":
+            return gettext("You have already withdrawn from this item.")
+        case _:
+            return str(status or "")  # a status added later is shown as recorded
+
+
+def _instant(ctx: _Receipt, value: object, assessment: Mapping[str, Any]) -> str:
+    """A deadline in words, in the zone the assessment computed it in."""
+    moment = _aware(datetime.fromisoformat(str(value)))
+    return ctx.moment(moment, _zone(str(assessment.get("deadline_timezone") or "UTC")))
+
+
+def _reason(gettext: Gettext, reason: Mapping[str, Any]) -> str:
+    message = gettext(str(reason.get("message", ""))) % dict(reason.get("params") or {})
+    article = reason.get("article")
+    return f"{message} ({article})" if article else message
+
+
+def _declaration(ctx: _Receipt) -> list[Flowable]:
+    gettext, st = ctx.gettext, styles()
+    quote = ParagraphStyle("quote", st.body, leftIndent=8, fontName=st.strong.fontName)
+    if not ctx.statement.get("order_matched"):
+        words = [para(gettext("I hereby withdraw from the contract described above."), quote)]
+    else:
+        words = [
+            para(gettext("I hereby withdraw from my contract for the following items:"), quote)
+        ]
+        words += [_item_bullet(line, quote) for line in ctx.statement.get("lines") or []]
+    return [*heading(gettext("Your statement")), *words]
+
+
+def _item_bullet(line: Mapping[str, Any], style: ParagraphStyle) -> Paragraph:
+    item = f"{line.get('title', '')} × {line.get('quantity', '')}"
+    bullet_style = ParagraphStyle("item", style, leftIndent=22, bulletIndent=12)
+    return Paragraph(markup(item), bullet_style, bulletText="•")
+
+
+def _labels(ctx: _Receipt) -> list[Flowable]:
+    gettext, labels = ctx.gettext, ctx.statement.get("labels") or {}
+    rows: list[tuple[str, Flowable | str]] = [
+        (gettext("Link to the withdrawal function"), str(labels.get("entry", ""))),
+        (gettext("Confirmation button"), str(labels.get("confirm", ""))),
+    ]
+    if labels.get("overridden"):
+        note = gettext("We chose these labels in place of the statutory wording.")
+        rows.append(("", para(note, styles().small)))
+    return [*heading(gettext("The labels you were shown")), field_table(rows)]
+
+
+def _meaning(ctx: _Receipt) -> list[Flowable]:
+    gettext = ctx.gettext
+    text = gettext(
+        "This document acknowledges receipt of your withdrawal. It is not a decision on your "
+        "withdrawal: the assessment of each item above is provisional; we will examine your "
+        "withdrawal and let you know."
+    )
+    return [*heading(gettext("What this acknowledgement means")), para(text, styles().body)]
+
+
+def _next_steps(ctx: _Receipt) -> list[Flowable]:
+    gettext, st = ctx.gettext, styles()
+    # Worded after the model instructions of Annex I(A) CRD, whose official translations exist.
+    refund = gettext(
+        "Where your withdrawal is valid, we shall reimburse to you all payments received from "
+        "you without undue delay and in any event not later than 14 days from the day on which "
+        "we were informed about your decision to withdraw. We will carry out such reimbursement "
+        "using the same means of payment as you used for the initial transaction, unless you "
+        "have expressly agreed otherwise; in any event, you will not incur any fees as a result "
+        "of such reimbursement."
+    )
+    story = [*heading(gettext("What happens next")), para(refund, st.body)]
+    if _has_digital_content(ctx.statement.get("lines") or []):
+        stop = gettext(
+            "Where your withdrawal is valid, please stop using the digital content; we may make "
+            "it unusable, for example by deactivating the licence key."
+        )
+        story += [Spacer(0, 4), para(stop, st.body)]
+    contact = gettext("Questions? Write to %(email)s and quote the reference %(reference)s.") % {
+        "email": ctx.trader.get("email", ""),
+        "reference": ctx.reference,
+    }
+    return [*story, Spacer(0, 4), para(contact, st.body)]
+
+
+def _has_digital_content(lines: Iterable[Mapping[str, Any]]) -> bool:
+    return any(line.get("kind") in ("digital-content", "digital-service") for line in lines)
+
+
+def _fingerprint(ctx: _Receipt, statement_hash: str) -> list[Flowable]:
+    gettext, st = ctx.gettext, styles()
+    attached = gettext("Your statement as recorded is attached to this PDF as %(file)s.") % {
+        "file": attachment_name(ctx.reference)
+    }
+    return [
+        KeepTogether(
+            [
+                *heading(gettext("Record of your statement")),
+                field_table(
+                    [
+                        (gettext("SHA-256 of the statement"), para(statement_hash, st.fingerprint)),
+                        ("", para(attached, st.small)),
+                    ]
+                ),
+            ]
+        )
+    ]
+
+
+def _aware(instant: datetime) -> datetime:
+    # The recorded timestamps are aware; a naive one can only be UTC from our own clock.
+    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")  # an unknown zone must not stop the acknowledgement
