@@ -1,6 +1,8 @@
-"""Median time to render one acknowledgement of receipt and one model withdrawal form.
+"""Median time to render one acknowledgement of receipt, one model withdrawal form, and to
+build the whole acknowledgement message (templates in the consumer's language, PDF attached,
+MIME bytes).
 
-Run from the repository root: ``.venv/bin/python bench/receipt_pdf.py [runs]``. The one-off
+Run from the repository root: ``.venv/bin/python bench/receipt.py [runs]`` (or ``make bench``). The one-off
 cost of cutting the fonts (once per process) is reported apart, then excluded by a warm-up.
 """
 
@@ -10,6 +12,7 @@ import hashlib
 import statistics
 import sys
 import time
+from datetime import datetime
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -97,6 +100,31 @@ def model_form() -> bytes:
     return render_model_form_pdf(trader=TRADER, gettext=english, locale="it")
 
 
+def message_builder() -> Callable[[], bytes]:
+    """A recorded statement in a throw-away demo app; each call renders its PDF and message."""
+    import tempfile
+
+    from withdrawal.delivery.messages import compose
+    from withdrawal.storage.statements import StoredStatement, content_hash
+    from wsgi import create_app
+
+    folder = tempfile.mkdtemp(prefix="withdrawal-bench-")
+    app = create_app({"SECRET_KEY": "bench", "WITHDRAWAL_DATABASE_URL": f"sqlite:///{folder}/b.db"},
+                     instance_path=folder)
+    stored = StoredStatement(
+        reference=STATEMENT["reference"], content=STATEMENT, content_hash=content_hash(STATEMENT),
+        seq=1, entry_hash="0" * 64, submitted_at=datetime.fromisoformat(STATEMENT["submitted_at"]),
+    )
+
+    def build() -> bytes:
+        with app.app_context():
+            message = compose(stored, "acknowledgement", STATEMENT["email"], pdf=receipt(),
+                              link_base="https://shop.example/")
+            return message.as_bytes()
+
+    return build
+
+
 def median_ms(render: Callable[[], bytes], runs: int) -> float:
     render()  # warm-up: styles, font subsets, Babel's locale data
     timings = []
@@ -114,6 +142,8 @@ def main() -> None:
     print(f"fonts (once per process): {(time.perf_counter() - start) * 1000:.0f} ms")
     print(f"receipt pdf: median {median_ms(receipt, runs):.1f} ms over {runs} runs")
     print(f"model form pdf: median {median_ms(model_form, runs):.1f} ms over {runs} runs")
+    whole = median_ms(message_builder(), runs)
+    print(f"whole acknowledgement message (pdf + e-mail): median {whole:.1f} ms over {runs} runs")
 
 
 if __name__ == "__main__":

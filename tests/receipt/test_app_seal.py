@@ -1,0 +1,70 @@
+"""The optional seal in the app: with WITHDRAWAL_SIGNING_KEY the stored receipt PDF carries a
+PAdES seal, and ``flask withdrawal verify`` checks stored PDF hashes and seals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import update
+from support import Consumer
+
+from withdrawal.receipt.signing import verify_pdf_seal
+from withdrawal.storage.tables import documents
+from wsgi import create_app
+
+
+@pytest.fixture
+def sealing_app(app_config: dict[str, Any], pkcs12_file: tuple[Path, bytes]) -> Iterator[Flask]:
+    path, password = pkcs12_file
+    application = create_app({**app_config, "WITHDRAWAL_SIGNING_KEY": str(path),
+                              "WITHDRAWAL_SIGNING_KEY_PASSWORD": password.decode()})
+    yield application
+    application.extensions["withdrawal"].engine.dispose()
+
+
+def _download(app: Flask) -> bytes:
+    client = app.test_client()
+    location = Consumer(client).withdraw("Ann", "noconsent@demo.example", "1002", ["1"])
+    response = client.get(location.headers["Location"] + "/withdrawal.pdf")
+    assert response.status_code == 200
+    return bytes(response.data)
+
+
+def test_receipt_pdf_is_sealed_and_verify_checks_it(
+    sealing_app: Flask, pkcs12_file: tuple[Path, bytes],
+) -> None:
+    pdf = _download(sealing_app)
+    path, password = pkcs12_file
+    check = verify_pdf_seal(pdf, pkcs12_path=str(path), password=password)
+    assert check.present and check.intact and check.valid and check.trusted
+    result = sealing_app.test_cli_runner().invoke(args=["withdrawal", "verify"])
+    assert result.exit_code == 0, result.output
+    assert "OK 1 statements" in result.output and "OK 1 documents (1 sealed)" in result.output
+
+
+def test_verify_detects_a_replaced_pdf(sealing_app: Flask) -> None:
+    pdf = _download(sealing_app)
+    forged = pdf.replace(b"Ann", b"Bob", 1)
+    engine = sealing_app.extensions["withdrawal"].engine
+    with engine.begin() as conn:
+        conn.execute(update(documents).values(content=forged))
+    result = sealing_app.test_cli_runner().invoke(args=["withdrawal", "verify"])
+    assert result.exit_code == 1 and "does not match its SHA-256" in result.output
+
+
+def test_verify_detects_a_replaced_pdf_with_matching_hash_column(sealing_app: Flask) -> None:
+    """Rewriting the hash column too still contradicts the hash recorded in the chain."""
+    import hashlib
+
+    pdf = _download(sealing_app)
+    forged = pdf + b"\n%forged"
+    engine = sealing_app.extensions["withdrawal"].engine
+    with engine.begin() as conn:
+        conn.execute(update(documents).values(content=forged,
+                                              sha256=hashlib.sha256(forged).hexdigest()))
+    result = sealing_app.test_cli_runner().invoke(args=["withdrawal", "verify"])
+    assert result.exit_code == 1 and "differs from the one in the chain" in result.output
