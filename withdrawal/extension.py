@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from flask_mail import Mail
 from sqlalchemy import Engine
 
+from .abuse import LookupLimiter, make_lookup_limiter
 from .config import ConfigurationError, config_value, init_config
 from .domain import OrderSource, Trader
 from .storage.engine import create_schema, default_url, make_engine
@@ -22,6 +23,7 @@ class WithdrawalState:
     extension: Withdrawal
     order_source: OrderSource
     database_url: str
+    lookup_limiter: LookupLimiter | None = None
     _engine: Engine | None = field(default=None, repr=False)
     _executor: ThreadPoolExecutor | None = field(default=None, repr=False)
     _futures: list[Future[None]] = field(default_factory=list, repr=False)
@@ -82,6 +84,7 @@ class Withdrawal:
             extension=self, order_source=source, database_url=self._database_url(app),
         )
         self._init_mail(app)
+        app.extensions["withdrawal"].lookup_limiter = make_lookup_limiter(app)
         self._init_i18n(app)
         self._init_blueprint(app)
         self._init_cli(app)

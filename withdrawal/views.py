@@ -73,8 +73,7 @@ def identify() -> ResponseReturnValue:
     draft = _draft()
     form = IdentifyForm(obj=draft if request.method == "GET" else None)
     if form.validate_on_submit():
-        order, flags = find_order(state().order_source, form.order_number.data,
-                                  form.email.data)
+        order, flags = _look_up(form.order_number.data, form.email.data)
         new = Draft(name=form.name.data, email=form.email.data,
                     order_number=form.order_number.data, matched=order is not None, flags=flags)
         if order is not None:
@@ -82,6 +81,15 @@ def identify() -> ResponseReturnValue:
         _save(new)
         return redirect(url_for(".select"))
     return _render("IDENTIFY", 400 if form.errors else 200, form=form, step=1)
+
+
+def _look_up(number: str, email: str) -> tuple[Order | None, list[str]]:
+    """The order, unless this client is over the look-up limit: then the statement goes on
+    unmatched and flagged, never refused."""
+    limiter = state().lookup_limiter
+    if limiter is not None and not limiter.allow():
+        return None, ["lookup-rate-limited"]
+    return find_order(state().order_source, number, email)
 
 
 def _assessed(order: Order) -> list[Any]:
