@@ -16,7 +16,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer, Table
 
 from ..domain import Trader
-from .pdf import (
+from .document import (
     FRAME_WIDTH,
     RULE,
     DocumentInfo,
