@@ -12,8 +12,8 @@ import hashlib
 import statistics
 import sys
 import time
-from datetime import datetime
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
