@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask, render_template
+from werkzeug.security import generate_password_hash
 
 from withdrawal import Withdrawal
 from withdrawal.demo.mailbox import init_mailbox
@@ -27,6 +28,9 @@ PRODUCTS = (
     ("Photo Studio 2026", Decimal("59.00")),
     ("Starfall Chronicles (pre-order)", Decimal("69.99")),
 )
+
+#: The demo's audit area login (user "auditor"), only under make run.
+DEMO_AUDITOR_PASSWORD = "demo"
 
 DEMO_CONFIG: Mapping[str, Any] = {
     "WITHDRAWAL_TRADER_NAME": "Demo Keys S.r.l.",
@@ -46,8 +50,12 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY")
     app.config.update(config or {})
     _secret_key(app)
+    demo = app.config.get("DEMO_MAILBOX", os.environ.get("DEMO_SHOP") == "1")
+    if demo:  # make run: an auditor with a public password, for trying the audit area
+        app.config.setdefault("WITHDRAWAL_AUDITORS",
+                              {"auditor": generate_password_hash(DEMO_AUDITOR_PASSWORD)})
     Withdrawal(app, order_source=DemoOrders())
-    mailbox = app.config.get("DEMO_MAILBOX", os.environ.get("DEMO_SHOP") == "1")
+    mailbox = demo
     if mailbox:
         init_mailbox(app)
     app.jinja_env.globals["has_mailbox"] = bool(mailbox)

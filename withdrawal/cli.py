@@ -18,6 +18,10 @@ def make_cli() -> AppGroup:
     group.add_command(init_db)
     group.add_command(verify)
     group.add_command(deliver)
+    from .audit.cli import audit_commands
+
+    for command in audit_commands():
+        group.add_command(command)
     return group
 
 

@@ -42,8 +42,11 @@ DEFAULTS: Mapping[str, Any] = {
     # Anti-abuse: order look-ups per client address; a breach flags, never refuses.
     "LOOKUP_RATE_LIMIT": "20 per hour",
     "RATE_LIMIT_STORAGE_URL": "memory://",
-    # Audit area.
+    # Audit area: HTTP Basic users (name -> werkzeug password hash) when no audit_access hook
+    # is given, and the retention period after which `flask withdrawal purge` erases personal
+    # data.
     "AUDITORS": {},
+    "RETENTION": "10y",
     # Page templates, overridable one by one.
     "TEMPLATE_IDENTIFY": "withdrawal/step_identify.html",
     "TEMPLATE_SELECT": "withdrawal/step_select.html",

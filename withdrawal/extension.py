@@ -23,6 +23,7 @@ class WithdrawalState:
     extension: Withdrawal
     order_source: OrderSource
     database_url: str
+    audit_access: Callable[[], bool] | None = None
     lookup_limiter: LookupLimiter | None = None
     _engine: Engine | None = field(default=None, repr=False)
     _executor: ThreadPoolExecutor | None = field(default=None, repr=False)
@@ -56,12 +57,19 @@ class Withdrawal:
     ``ext = Withdrawal()`` then ``ext.init_app(app, order_source=...)``.
     """
 
-    def __init__(self, app: Flask | None = None, *, order_source: OrderSource | None = None):
+    def __init__(
+        self, app: Flask | None = None, *, order_source: OrderSource | None = None,
+        audit_access: Callable[[], bool] | None = None,
+    ):
         self._order_source = order_source
+        self._audit_access = audit_access
         if app is not None:
-            self.init_app(app, order_source=order_source)
+            self.init_app(app)
 
-    def init_app(self, app: Flask, *, order_source: OrderSource | None = None) -> None:
+    def init_app(
+        self, app: Flask, *, order_source: OrderSource | None = None,
+        audit_access: Callable[[], bool] | None = None,
+    ) -> None:
         """Register the withdrawal function on ``app``.
 
         Reads every ``WITHDRAWAL_*`` key listed in ``withdrawal.config.DEFAULTS`` (see
@@ -70,8 +78,12 @@ class Withdrawal:
         SUPPORT_EMAIL, DEFAULT_LOCALE, LABELS, PREORDER_CANCEL_DAYS_BEFORE_RELEASE,
         MAIL_SENDER, NOTIFY, DELIVER_AFTER_COMMIT, DELIVERY_MAX_ATTEMPTS,
         DELIVERY_BACKOFF_SECONDS, SIGNING_KEY, SIGNING_KEY_PASSWORD, LOOKUP_RATE_LIMIT,
-        RATE_LIMIT_STORAGE_URL, AUDITORS and the TEMPLATE_* keys;
+        RATE_LIMIT_STORAGE_URL, AUDITORS, RETENTION and the TEMPLATE_* keys;
         and the standard ``MAIL_*`` keys when the host has not set up Flask-Mail itself.
+
+        ``audit_access`` is a callable returning True when the current user may use the audit
+        area (plug in your own login and roles); without it, HTTP Basic against
+        ``WITHDRAWAL_AUDITORS``; with neither, the audit area answers 404.
         """
         if "withdrawal" in app.extensions:
             raise RuntimeError("withdrawal is already registered on this app")
@@ -82,11 +94,13 @@ class Withdrawal:
         self._check_secret_key(app)
         app.extensions["withdrawal"] = WithdrawalState(
             extension=self, order_source=source, database_url=self._database_url(app),
+            audit_access=audit_access or self._audit_access,
         )
         self._init_mail(app)
         app.extensions["withdrawal"].lookup_limiter = make_lookup_limiter(app)
         self._init_i18n(app)
         self._init_blueprint(app)
+        self._init_audit(app)
         self._init_cli(app)
 
     @staticmethod
@@ -121,6 +135,12 @@ class Withdrawal:
 
         app.register_blueprint(blueprint, url_prefix=config_value("URL_PREFIX", app))
         init_jinja(app)
+
+    @staticmethod
+    def _init_audit(app: Flask) -> None:
+        from .audit import init_audit  # late: the audit package imports this module
+
+        init_audit(app)
 
     @staticmethod
     def _init_cli(app: Flask) -> None:

@@ -22,6 +22,8 @@ def _statement(token: str) -> StoredStatement:
     statement = load_statement(state().engine, reference) if reference else None
     if statement is None:
         abort(404)
+    if statement.erased:
+        abort(410)  # erased under the retention period: nothing personal is shown any more
     return statement
 
 

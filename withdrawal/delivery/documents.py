@@ -23,6 +23,8 @@ def receipt_pdf(engine: Engine, statement: StoredStatement) -> bytes:
     stored = stored_document(engine, statement.reference, RECEIPT_PDF)
     if stored is not None:
         return stored
+    if statement.erased:  # a new PDF of erased placeholders would be no copy of the statement
+        raise LookupError(f"statement {statement.reference}: personal data erased")
     pdf = _render(statement)
     try:
         with engine.begin() as conn:

@@ -39,6 +39,7 @@ class StoredStatement:
     seq: int
     entry_hash: str
     submitted_at: datetime
+    erased: bool = False  # personal data erased under retention (``flask withdrawal purge``)
 
 
 #: Builds the statement's content at the server's instant of submission, given the lines that
@@ -127,7 +128,8 @@ def load_statement(engine: Engine, reference: str) -> StoredStatement | None:
     """The statement as recorded, or None."""
     with engine.connect() as conn:
         row = conn.execute(
-            select(ledger.c.seq, ledger.c.hash, ledger.c.body, statements.c.submitted_at)
+            select(ledger.c.seq, ledger.c.hash, ledger.c.body, ledger.c.erased,
+                   statements.c.submitted_at)
             .join(statements, statements.c.seq == ledger.c.seq)
             .where(statements.c.reference == reference)
         ).first()
@@ -137,6 +139,7 @@ def load_statement(engine: Engine, reference: str) -> StoredStatement | None:
     return StoredStatement(
         reference=reference, content=content, content_hash=content_hash(content),
         seq=row.seq, entry_hash=row.hash, submitted_at=row.submitted_at,
+        erased="content" in json.loads(row.erased or "{}"),
     )
 
 

@@ -1,0 +1,169 @@
+"""Benchmark of the audit list: first page, deep pages with filters, at scale.
+
+Fills a temporary SQLite database (or the database given with --url) with N statements by bulk
+insert, bypassing the hash chain (the list reads the index tables and the entries' bodies, not
+the links), then times the queries the statement list runs.
+
+    .venv/bin/python bench/audit_list.py              # 200 000 statements
+    .venv/bin/python bench/audit_list.py -n 1000000   # a million
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import Engine, insert, text  # noqa: E402
+
+from withdrawal.audit.decisions import refunds_due  # noqa: E402
+from withdrawal.audit.paging import page  # noqa: E402
+from withdrawal.audit.queries import Filters, Scope  # noqa: E402
+from withdrawal.audit.tables import create_audit_tables, decisions_index  # noqa: E402
+from withdrawal.storage.engine import create_schema, make_engine  # noqa: E402
+from withdrawal.storage.tables import ledger, statements  # noqa: E402
+
+START = datetime(2024, 1, 1, tzinfo=UTC)
+BATCH = 10_000
+
+
+def content(n: int, at: datetime) -> dict[str, Any]:
+    matched = n % 10 != 0
+    return {
+        "reference": ref(n), "submitted_at": at.isoformat(), "locale": "en",
+        "name": f"Consumer {n}", "email": f"c{n}@example.com", "order_number": str(100000 + n),
+        "order_matched": matched, "contract_description": "" if matched else "a key",
+        "lines": [{"line_id": "1", "title": "Licence key", "quantity": 1,
+                   "assessment": {"status": "excluded" if n % 7 == 0 else "withdrawable",
+                                  "deadline": None}}] if matched else [],
+        "flags": [] if matched else ["order-not-found"],
+    }
+
+
+def ref(n: int) -> str:
+    return f"W-{n // 10000:04d}-{n % 10000:04d}"
+
+
+def rows(count: int) -> Iterator[tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]]:
+    for n in range(1, count + 1):
+        at = START + timedelta(seconds=n * 60)
+        body = content(n, at)
+        entry = {"seq": n, "kind": "statement", "reference": ref(n), "recorded_at": at,
+                 "body": json.dumps({"content": body}), "prev_hash": "0" * 64,
+                 "hash": f"{n:064x}"}
+        index = {"reference": ref(n), "seq": n, "submission_key": f"k{n}", "submitted_at": at,
+                 "name": body["name"], "email": body["email"], "email_lower": body["email"],
+                 "order_number": body["order_number"], "order_matched": body["order_matched"],
+                 "locale": "en", "flags": json.dumps(body["flags"])}
+        decision = None
+        if n % 10 == 0:  # one in ten decided; older acceptances have been refunded since
+            state = "accepted" if n > count - 50_000 else ("rejected", "refunded")[n // 10 % 2]
+            decision = {"reference": ref(n), "submitted_at": at, "seq": n, "state": state,
+                        "refund_due": at.date() + timedelta(days=14), "decided_at": at,
+                        "last_seq": n}
+        yield entry, index, decision
+
+
+def fill(engine: Engine, count: int) -> None:
+    batch: list[Any] = []
+    for item in rows(count):
+        batch.append(item)
+        if len(batch) == BATCH:
+            _write(engine, batch)
+            batch = []
+    if batch:
+        _write(engine, batch)
+
+
+def _write(engine: Engine, batch: list[Any]) -> None:
+    with engine.begin() as conn:
+        conn.execute(insert(ledger), [e for e, _i, _d in batch])
+        conn.execute(insert(statements), [i for _e, i, _d in batch])
+        decided = [d for _e, _i, d in batch if d]
+        if decided:
+            conn.execute(insert(decisions_index), decided)
+
+
+def timed(label: str, run: Callable[[], Any], repeat: int = 5) -> float:
+    run()  # warm the cache: the figure is for a running server
+    best = min(_once(run) for _ in range(repeat))
+    print(f"{label:<58} {best * 1000:8.1f} ms")
+    return best
+
+
+def _once(run: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    result = run()
+    elapsed = time.perf_counter() - started
+    found = result.rows if hasattr(result, "rows") else result
+    assert found, "a benchmark query found nothing: the figure would mean nothing"
+    return elapsed
+
+
+def bench(engine: Engine, count: int) -> float:
+    # "today" is a week after the last statement: some refunds overdue, some due
+    last = START + timedelta(seconds=count * 60)
+    scope = Scope(ZoneInfo("Europe/Berlin"), (last + timedelta(days=7)).date())
+    deep = count // 20  # 95 % of the way down
+    checks = [
+        ("first page, no filter", Filters(), None),
+        (f"deep page (before seq {deep}), no filter", Filters(), deep),
+        (f"deep page (before seq {deep}), order not found", Filters(matched=False), deep),
+        (f"deep page (before seq {deep}), decision refunded", Filters(decision="refunded"),
+         deep),
+        ("first page, decision accepted", Filters(decision="accepted"), None),
+        ("first page, refund overdue", Filters(refund="overdue"), None),
+        ("first page, refund due", Filters(refund="due"), None),
+        ("first page, flag order-not-found", Filters(flag="order-not-found"), None),
+        ("exact e-mail", Filters(email=f"c{count // 2}@example.com"), None),
+        ("exact order number", Filters(order_number=str(100000 + count // 3)), None),
+        ("reference", Filters(reference=ref(count // 4)), None),
+        ("date range, one day in the middle", Filters(
+            since=(START + timedelta(seconds=count * 30)).date(),
+            until=(START + timedelta(seconds=count * 30)).date()), None),
+        ("name contains (scans until a page is full)", Filters(name="consumer 1"), None),
+        ("name contains, one match (scans everything)", Filters(name=f"consumer {count}"),
+         None),
+    ]
+    worst = max(timed(label, lambda f=f, b=b: page(engine, f, scope, before=b))
+                for label, f, b in checks)
+    soon = scope.today + timedelta(days=7)
+    overview = timed("overview: refunds overdue and due within 7 days",
+                     lambda: refunds_due(engine, until=soon))
+    return max(worst, overview)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", "--count", type=int, default=200_000)
+    parser.add_argument("--url", help="SQLAlchemy URL of an empty database (default: temp "
+                                      "SQLite)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        engine = make_engine(args.url or f"sqlite:///{folder}/bench.sqlite3")
+        create_schema(engine)
+        create_audit_tables(engine)
+        started = time.perf_counter()
+        fill(engine, args.count)
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as conn:
+                conn.execute(text("ANALYZE"))
+        print(f"inserted {args.count} statements in {time.perf_counter() - started:.1f} s "
+              f"({engine.dialect.name})")
+        worst = bench(engine, args.count)
+        engine.dispose()
+    print(f"slowest: {worst * 1000:.1f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""Issue point 1: who may enter the audit area. A table of (method, url, role, status) covers
+every audit route; without a hook or auditors the area does not exist (404)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from audit_support import EML, PDF, basic, csrf, record, store_document
+from flask import Flask, g
+from flask.testing import FlaskClient
+
+from withdrawal.audit import init_audit
+from wsgi import create_app
+
+P = "/withdrawal/audit"
+REF = "{ref}"
+
+#: Every route of the blueprint, with what a valid auditor request answers.
+ROUTES = [
+    ("GET", f"{P}/", 200),
+    ("GET", f"{P}/statements", 200),
+    ("GET", f"{P}/statements/{REF}", 200),
+    ("POST", f"{P}/statements/{REF}/decision/accepted", 302),
+    ("POST", f"{P}/statements/{REF}/resend", 302),
+    ("GET", f"{P}/statements/{REF}/receipt.pdf", 200),
+    ("GET", f"{P}/statements/{REF}/receipt-download.pdf", 200),
+    ("GET", f"{P}/statements/{REF}/acknowledgement.eml", 200),
+    ("GET", f"{P}/statements/{REF}/evidence.zip", 200),
+    ("GET", f"{P}/export.csv", 200),
+    ("GET", f"{P}/export.jsonl", 200),
+    ("GET", f"{P}/integrity", 200),
+    ("POST", f"{P}/integrity/verify", 302),
+    ("GET", f"{P}/static/audit.css", 200),
+]
+ENDPOINTS = {
+    "overview", "statements", "statement", "decide", "resend", "receipt", "receipt_download",
+    "acknowledgement_eml", "evidence", "export_list", "integrity_page", "verify_now", "static",
+}
+
+CASES = [
+    pytest.param(method, url, role, expected if role == "auditor" else 401,
+                 id=f"{role}-{method}-{url.removeprefix(P) or '/'}")
+    for method, url, expected in ROUTES
+    for role in ("anonymous", "wrong-password", "unknown-user", "auditor")
+]
+
+HEADERS = {
+    "anonymous": {},
+    "wrong-password": basic(password="wrong"),
+    "unknown-user": basic(user="mallory"),
+    "auditor": basic(),
+}
+
+
+def _statement(app: Flask) -> str:
+    reference = record(app)
+    store_document(app, reference, "receipt-pdf", PDF)
+    store_document(app, reference, "acknowledgement-eml", EML)
+    return reference
+
+
+def _send(client: FlaskClient, method: str, url: str, headers: dict[str, str]) -> Any:
+    data: dict[str, str] = {}
+    if method == "POST" and headers == HEADERS["auditor"]:
+        page_url = url.rsplit("/", 2)[0] if "/decision/" in url else url.rsplit("/", 1)[0]
+        page = client.get(page_url if "integrity" not in url else f"{P}/integrity",
+                          headers=headers).get_data(as_text=True)
+        data = {"csrf_token": csrf(page), "accepted-csrf_token": csrf(page)}
+    return client.open(url, method=method, headers=headers, data=data)
+
+
+@pytest.mark.parametrize(("method", "url", "role", "expected"), CASES)
+def test_access_table(app: Flask, client: FlaskClient, method: str, url: str, role: str,
+                      expected: int) -> None:
+    url = url.replace(REF, _statement(app))
+    response = _send(client, method, url, HEADERS[role])
+    response.close()
+    assert response.status_code == expected
+    if expected == 401:
+        challenge = response.headers["WWW-Authenticate"]
+        assert challenge.startswith("Basic ") and 'realm="withdrawal audit"' in challenge
+    else:
+        assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_the_table_covers_every_audit_route(app: Flask) -> None:
+    rules = {rule.rule for rule in app.url_map.iter_rules()
+             if rule.endpoint.startswith("withdrawal_audit.")}
+    adapter = app.url_map.bind("localhost")
+    covered = [adapter.match(url.replace(REF, "W-0000-0000"), method, return_rule=True)[0]
+               for method, url, _status in ROUTES]
+    assert {rule.rule for rule in covered} == rules
+    assert {rule.endpoint.split(".", 1)[1] for rule in covered} == ENDPOINTS
+
+
+@pytest.fixture
+def bare_app(app_config: dict[str, Any]) -> Iterator[Callable[[Any], Flask]]:
+    """Apps without auditors, optionally with an ``audit_access`` hook."""
+    made: list[Flask] = []
+
+    def make(hook: Any = None) -> Flask:
+        application = create_app({**app_config, "WITHDRAWAL_AUDITORS": {}})
+        if hook is not None:
+            application.extensions["withdrawal"].audit_access = hook
+        init_audit(application)
+        made.append(application)
+        return application
+
+    yield make
+    for application in made:
+        application.extensions["withdrawal"].engine.dispose()
+
+
+@pytest.mark.parametrize(("method", "url", "_expected"), ROUTES)
+def test_without_hook_or_auditors_the_area_is_not_there(
+    bare_app: Callable[[Any], Flask], method: str, url: str, _expected: int,
+) -> None:
+    application = bare_app(None)
+    response = application.test_client().open(url.replace(REF, "W-0000-0000"), method=method,
+                                              headers=basic())
+    assert response.status_code == 404
+    assert "WWW-Authenticate" not in response.headers
+
+
+def test_a_hook_that_refuses_answers_403(bare_app: Callable[[Any], Flask]) -> None:
+    calls: list[bool] = []
+
+    def refuse() -> bool:
+        calls.append(True)
+        return False
+
+    application = bare_app(refuse)
+    for method, url, _status in ROUTES:
+        response = application.test_client().open(url.replace(REF, "W-0000-0000"),
+                                                  method=method, headers=basic())
+        assert response.status_code == 403
+    assert len(calls) == len(ROUTES)
+
+
+def test_a_hook_that_admits_replaces_basic_auth_and_names_the_auditor(
+    bare_app: Callable[[Any], Flask],
+) -> None:
+    def admit() -> bool:
+        g.withdrawal_auditor = "shop-login:olga"
+        return True
+
+    application = bare_app(admit)
+    client = application.test_client()
+    assert client.get(f"{P}/").status_code == 200
+    reference = record(application)
+    page = client.get(f"{P}/statements/{reference}").get_data(as_text=True)
+    response = client.post(f"{P}/statements/{reference}/decision/key-revoked",
+                           data={"key-revoked-csrf_token": csrf(page)})
+    assert response.status_code == 302
+    page = client.get(f"{P}/statements/{reference}").get_data(as_text=True)
+    assert "shop-login:olga" in page
+
+
+def test_hook_wins_over_auditors(app: Flask) -> None:
+    app.extensions["withdrawal"].audit_access = lambda: False
+    assert app.test_client().get(f"{P}/", headers=basic()).status_code == 403
+
+
+def test_init_audit_twice_is_harmless(app: Flask) -> None:
+    init_audit(app)
+    assert app.test_client().get(f"{P}/", headers=basic()).status_code == 200
+
+
+def test_consumer_pages_stay_open(client: FlaskClient) -> None:
+    assert client.get("/withdrawal/").status_code == 200

@@ -1,0 +1,174 @@
+"""Issue point 6 (exports): the filtered list as CSV and JSON Lines, streamed from keyset
+batches in constant memory, from the page and from ``flask withdrawal export``; CSV cells are
+protected against formula injection. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tracemalloc
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from audit_support import engine_of, record
+from flask import Flask
+from flask.testing import FlaskClient
+
+from withdrawal.audit import export, paging
+from withdrawal.audit.queries import Delivery, Filters, Scope, StatementRow
+
+P = "/withdrawal/audit"
+
+
+def rows_of(response: Any) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_csv_export_of_the_filtered_list(app: Flask, auditor: FlaskClient) -> None:
+    keep = record(app, name="Ann", order_number="42", statuses=["withdrawable", "excluded"])
+    record(app, name="Bob", order_number="43")
+    response = auditor.get(f"{P}/export.csv", query_string={"order_number": "42"})
+    assert response.status_code == 200 and response.is_streamed
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"].startswith(
+        'attachment; filename="withdrawal-statements-')
+    rows = rows_of(response)
+    assert [r["reference"] for r in rows] == [keep]
+    assert list(rows[0]) == list(export.COLUMNS)
+    assert rows[0]["lines"] == "Licence key 1 [withdrawable] | Licence key 2 [excluded]"
+    assert rows[0]["acknowledgement"] == "pending" and rows[0]["decision"] == "undecided"
+    assert rows[0]["order_matched"] == "yes"
+
+
+def test_jsonl_export_one_object_per_line(app: Flask, auditor: FlaskClient) -> None:
+    first = record(app, name="Ann")
+    second = record(app, name="Zoë «Unicode»", order_matched=False)
+    response = auditor.get(f"{P}/export.jsonl")
+    assert response.status_code == 200 and response.is_streamed
+    lines = response.get_data(as_text=True).splitlines()
+    data = [json.loads(line) for line in lines]
+    assert [d["reference"] for d in data] == [second, first]
+    assert data[0]["name"] == "Zoë «Unicode»" and data[0]["flags"] == ["order-not-found"]
+    assert data[1]["lines"][0]["title"] == "Licence key 1"
+    assert data[1]["lines"][0]["status"] == "withdrawable"
+    assert data[1]["submitted_at"].endswith("+00:00")
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tx", "\r=x"])
+def test_csv_cells_that_would_be_formulas_are_quoted(
+    app: Flask, auditor: FlaskClient, value: str,
+) -> None:
+    record(app, name=value, order_number=value)
+    row = rows_of(auditor.get(f"{P}/export.csv"))[0]
+    assert row["name"] == "'" + value and row["order_number"] == "'" + value
+
+
+def test_safe_cell_leaves_ordinary_text_alone() -> None:
+    assert export.safe_cell("Ann-Marie") == "Ann-Marie"
+    assert export.safe_cell("") == ""
+    assert export.safe_cell("=") == "'="
+
+
+def test_export_with_invalid_filters_is_refused(auditor: FlaskClient) -> None:
+    assert auditor.get(f"{P}/export.csv", query_string={"since": "x"}).status_code == 400
+    assert auditor.get(f"{P}/export.xlsx").status_code == 404
+
+
+def test_export_reads_in_keyset_batches(
+    app: Flask, auditor: FlaskClient, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(paging, "BATCH_SIZE", 2)
+    made = [record(app) for _ in range(5)]
+    batches: list[int] = []
+    original = paging.fetch
+
+    def counting(engine: Any, query: Any) -> list[StatementRow]:
+        rows = original(engine, query)
+        batches.append(len(rows))
+        return rows
+
+    monkeypatch.setattr(paging, "fetch", counting)
+    rows = rows_of(auditor.get(f"{P}/export.csv"))
+    assert [r["reference"] for r in rows] == list(reversed(made))
+    assert batches == [2, 2, 1]
+
+
+def _row(n: int) -> StatementRow:
+    return StatementRow(
+        reference=f"W-{n:04d}-0000", seq=n, entry_hash="0" * 64,
+        submitted_at=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=n), name="N" * 40,
+        email="e@example.com", order_number=str(n), order_matched=True, locale="en",
+        flags=[], lines=[{"title": "T" * 40, "quantity": 1, "status": "withdrawable"}],
+        description="", erased=False, decision="undecided", refund_due=None,
+        refunded_on=None, key_revoked_at=None,
+        delivery=Delivery("sent", 1, None, "<m@x>", None, 1),
+    )
+
+
+@pytest.mark.parametrize("fmt", export.FORMATS)
+def test_export_memory_does_not_grow_with_the_number_of_rows(fmt: str) -> None:
+    """40 times more rows, about the same peak: far below the size of what was produced."""
+    def peak(count: int) -> tuple[int, int]:
+        tracemalloc.start()
+        size = sum(len(chunk) for chunk in export.chunks(fmt, (_row(n) for n in range(count))))
+        top = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return size, top
+
+    small_size, small_peak = peak(500)
+    large_size, large_peak = peak(20_000)
+    assert large_size > 35 * small_size
+    assert large_peak < 2 * small_peak + 256 * 1024
+    assert large_peak < large_size / 5
+
+
+def test_cli_export_csv_between_dates(app: Flask, runner: Any) -> None:
+    inside = record(app, name="Inside", days_ago=10)
+    record(app, name="Before", days_ago=40)
+    record(app, name="Today")
+    since = (datetime.now(UTC) - timedelta(days=20)).date().isoformat()
+    until = (datetime.now(UTC) - timedelta(days=5)).date().isoformat()
+    result = runner.invoke(args=["withdrawal", "export", "--format", "csv", "--since", since,
+                                 "--until", until])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert [r["reference"] for r in rows] == [inside]
+
+
+def test_cli_export_jsonl_to_a_file(app: Flask, runner: Any, tmp_path: Any) -> None:
+    made = [record(app), record(app)]
+    target = tmp_path / "out.jsonl"
+    result = runner.invoke(args=["withdrawal", "export", "--format", "jsonl", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    data = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    assert [d["reference"] for d in data] == list(reversed(made))
+
+
+def test_cli_export_help_has_an_example(runner: Any) -> None:
+    result = runner.invoke(args=["withdrawal", "export", "--help"])
+    assert result.exit_code == 0
+    assert "Example: flask --app wsgi withdrawal export" in result.output
+    assert "--format [csv|jsonl]" in result.output
+
+
+def test_iter_rows_covers_everything_once(app: Flask) -> None:
+    made = [record(app) for _ in range(7)]
+    rows = list(paging.iter_rows(engine_of(app), Filters(), Scope(_zone(), _today()), batch=3))
+    assert [r.reference for r in rows] == list(reversed(made))
+
+
+def _zone() -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo("Europe/Berlin")
+
+
+def _today() -> Any:
+    return datetime.now(UTC).date()
+
+
+def test_unknown_format_is_an_error() -> None:
+    with pytest.raises(ValueError, match="unknown export format"):
+        export.chunks("xlsx", [])

@@ -1,0 +1,109 @@
+"""The filtered list as CSV or JSON Lines, produced row by row from the keyset batches of
+``paging.iter_rows``: memory stays constant whatever the number of statements.
+
+CSV cells that a spreadsheet would read as a formula (starting with = + - @, a tab or a carriage
+return) are prefixed with a single quote: a consumer's name must never run as a formula."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from typing import Any
+
+from .queries import StatementRow
+
+FORMATS = ("csv", "jsonl")
+MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/jsonl; charset=utf-8"}
+
+COLUMNS = (
+    "reference", "submitted_at", "name", "email", "order_number", "order_matched", "locale",
+    "flags", "lines", "acknowledgement", "acknowledgement_message_id", "decision",
+    "refund_due", "refunded_on", "key_revoked_at", "personal_data_erased", "seq", "entry_hash",
+)
+
+CHUNK_SIZE = 64 * 1024
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: str) -> str:
+    """Neutralise a cell a spreadsheet would evaluate (OWASP CSV injection)."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def record(row: StatementRow) -> dict[str, Any]:
+    """One statement as exported: plain JSON types, lines and flags as lists."""
+    delivery = row.delivery
+    return {
+        "reference": row.reference, "submitted_at": row.submitted_at.isoformat(),
+        "name": row.name, "email": row.email, "order_number": row.order_number,
+        "order_matched": row.order_matched, "locale": row.locale, "flags": row.flags,
+        "lines": row.lines, "acknowledgement": delivery.status if delivery else "none",
+        "acknowledgement_message_id": delivery.message_id if delivery else None,
+        "decision": row.decision, "refund_due": _iso(row.refund_due),
+        "refunded_on": _iso(row.refunded_on), "key_revoked_at": _iso(row.key_revoked_at),
+        "personal_data_erased": row.erased, "seq": row.seq, "entry_hash": row.entry_hash,
+    }
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def csv_cells(data: dict[str, Any]) -> list[str]:
+    return [safe_cell(_flat(key, data[key])) for key in COLUMNS]
+
+
+def _flat(key: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if key == "flags":
+        return " ".join(value)
+    if key == "lines":
+        return " | ".join(_line_text(line) for line in value)
+    return str(value)
+
+
+def _line_text(line: dict[str, Any]) -> str:
+    quantity = f" x{line['quantity']}" if line.get("quantity", 1) != 1 else ""
+    return f"{line.get('title')}{quantity} [{line.get('status')}]"
+
+
+def csv_chunks(rows: Iterable[StatementRow]) -> Iterator[str]:
+    """The header, then the statements, one CSV line each, in chunks of about 64 KiB."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow(csv_cells(record(row)))
+        if buffer.tell() >= CHUNK_SIZE:
+            yield _drain(buffer)
+    yield _drain(buffer)
+
+
+def jsonl_chunks(rows: Iterable[StatementRow]) -> Iterator[str]:
+    """One JSON object per line and statement, in chunks of about 64 KiB."""
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write(json.dumps(record(row), ensure_ascii=False, sort_keys=True) + "\n")
+        if buffer.tell() >= CHUNK_SIZE:
+            yield _drain(buffer)
+    yield _drain(buffer)
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
+def chunks(fmt: str, rows: Iterable[StatementRow]) -> Iterator[str]:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}")
+    return csv_chunks(rows) if fmt == "csv" else jsonl_chunks(rows)

@@ -1,0 +1,55 @@
+"""The chain's latest verification, shown on every audit page: run ``verify_chain`` and keep
+its result (when, ok, counts, the first problem)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, insert, select
+
+from ..storage.statements import utcnow
+from ..storage.verify import verify_chain
+from .tables import verifications
+
+#: After this long without a check, the banner says the result is stale.
+STALE_AFTER = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    checked_at: datetime
+    ok: bool
+    statements: int
+    entries: int
+    problem: str
+    checked_by: str
+
+    def stale(self, now: datetime | None = None) -> bool:
+        return (now or utcnow()) - self.checked_at > STALE_AFTER
+
+
+def verify_and_store(engine: Engine, *, by: str) -> CheckResult:
+    """Verify the whole chain now and keep the result."""
+    result = verify_chain(engine)
+    check = CheckResult(utcnow(), result.ok, result.statements, result.entries,
+                        result.problem, by)
+    with engine.begin() as conn:
+        conn.execute(insert(verifications).values(
+            checked_at=check.checked_at, ok=check.ok, statements=check.statements,
+            entries=check.entries, problem=check.problem, checked_by=check.checked_by,
+        ))
+    return check
+
+
+def latest_checks(engine: Engine, limit: int = 1) -> list[CheckResult]:
+    """The most recent results, newest first."""
+    query = select(verifications).order_by(verifications.c.id.desc()).limit(limit)
+    with engine.connect() as conn:
+        return [CheckResult(r.checked_at, r.ok, r.statements, r.entries, r.problem,
+                            r.checked_by) for r in conn.execute(query)]
+
+
+def latest_check(engine: Engine) -> CheckResult | None:
+    found = latest_checks(engine, 1)
+    return found[0] if found else None

@@ -1,0 +1,123 @@
+"""Pages of the statement list and batches of the exports, newest first, by keyset: each page
+continues from the last row's (``submitted_at``, ``seq``), never with OFFSET, so a deep page
+costs what the first one does.
+
+The order is read from an index: ``submitted_at`` of the statements, or, when the list is
+filtered by decision state (or refund due), the same columns copied into
+``withdrawal_decisions_index`` and its (state, submitted_at, seq) index, so a rare state does
+not mean scanning every statement and a common one does not mean sorting them all."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, ColumnElement, Engine, Select, and_, or_, select
+
+from ..storage.tables import statements
+from .queries import Filters, Scope, StatementRow, base_select, fetch, matching_seqs
+from .tables import decisions_index
+
+PAGE_SIZE = 50
+BATCH_SIZE = 1000
+
+#: Decision filters whose statements all have a row in the decisions index.
+_INDEXED_STATES = ("accepted", "rejected", "refunded")
+
+
+@dataclass(frozen=True)
+class Order:
+    """Newest first by (``at``, ``seq``): two columns of one table and its index."""
+
+    at: Column[Any]
+    seq: Column[Any]
+
+    def newest_first(self) -> tuple[Any, ...]:
+        return (self.at.desc(), self.seq.desc())
+
+    def oldest_first(self) -> tuple[Any, ...]:
+        return (self.at, self.seq)
+
+    def older_than(self, at: datetime, seq: int) -> ColumnElement[bool]:
+        """After (at, seq) in newest-first order; no row-value comparison, so that both
+        backends use the index for the range."""
+        return and_(self.at <= at, or_(self.at < at, self.seq < seq))
+
+    def newer_than(self, at: datetime, seq: int) -> ColumnElement[bool]:
+        return and_(self.at >= at, or_(self.at > at, self.seq > seq))
+
+
+BY_STATEMENT = Order(statements.c.submitted_at, statements.c.seq)
+BY_DECISION = Order(decisions_index.c.submitted_at, decisions_index.c.seq)
+
+
+def order_for(filters: Filters) -> Order:
+    if filters.decision in _INDEXED_STATES or filters.refund in ("due", "overdue"):
+        return BY_DECISION
+    return BY_STATEMENT
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[StatementRow]
+    newer: int | None  # cursor for the page of newer statements (?after=), if any
+    older: int | None  # cursor for the page of older statements (?before=), if any
+
+
+def _position(engine: Engine, seq: int | None) -> tuple[datetime, int] | None:
+    """A cursor's place in the order: the statement's timestamp and ``seq``."""
+    if seq is None:
+        return None
+    query = select(statements.c.submitted_at).where(statements.c.seq == seq)
+    with engine.connect() as conn:
+        at = conn.execute(query).scalar_one_or_none()
+    return (at, seq) if at is not None else None
+
+
+def page(
+    engine: Engine, filters: Filters, scope: Scope, *, before: int | None = None,
+    after: int | None = None, size: int = PAGE_SIZE,
+) -> Page:
+    """One page, newest first: the first, or the one older than the statement ``before`` or
+    newer than the statement ``after`` (cursors are the statements' ``seq``)."""
+    order, query = order_for(filters), base_select(filters, scope).limit(size)
+    newer_from, older_from = _position(engine, after), _position(engine, before)
+    if newer_from is not None:
+        query = query.where(order.newer_than(*newer_from)).order_by(*order.oldest_first())
+        rows = list(reversed(fetch(engine, query)))
+    else:
+        if older_from is not None:
+            query = query.where(order.older_than(*older_from))
+        rows = fetch(engine, query.order_by(*order.newest_first()))
+    if not rows:
+        return Page(rows, None, None)
+    first, last, matching = rows[0], rows[-1], matching_seqs(filters, scope)
+    newer = _any(engine, matching.where(order.newer_than(first.submitted_at, first.seq))
+                 .order_by(*order.oldest_first()))
+    older = _any(engine, matching.where(order.older_than(last.submitted_at, last.seq))
+                 .order_by(*order.newest_first()))
+    return Page(rows, first.seq if newer else None, last.seq if older else None)
+
+
+def _any(engine: Engine, query: Select[Any]) -> bool:
+    with engine.connect() as conn:
+        return conn.execute(query.limit(1)).first() is not None
+
+
+def iter_rows(
+    engine: Engine, filters: Filters, scope: Scope, batch: int = BATCH_SIZE,
+) -> Iterator[StatementRow]:
+    """Every matching statement, newest first, read in keyset batches: memory stays flat
+    whatever the number of rows, and no connection is held between batches."""
+    order, cursor = order_for(filters), None
+    while True:
+        query = base_select(filters, scope).order_by(*order.newest_first()).limit(batch)
+        if cursor is not None:
+            query = query.where(order.older_than(*cursor))
+        rows = fetch(engine, query)
+        yield from rows
+        if len(rows) < batch:
+            return
+        cursor = (rows[-1].submitted_at, rows[-1].seq)

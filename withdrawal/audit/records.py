@@ -1,0 +1,125 @@
+"""Everything recorded about one statement, gathered for the detail page and the evidence
+bundle: the entry as submitted, its events, deliveries, documents and decision state."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select
+
+from ..storage.statements import content_hash, events_of
+from ..storage.tables import documents, ledger, outbox, statements
+from .proof import EntryProof, prove_entry
+from .tables import decisions_index
+
+RECEIPT_PDF = "receipt-pdf"
+ACKNOWLEDGEMENT_EML = "acknowledgement-eml"
+
+
+@dataclass(frozen=True)
+class Document:
+    kind: str
+    sha256: str
+    size: int
+    created_at: datetime | None
+    available: bool  # False once erased under retention (only the digest is left)
+
+
+@dataclass
+class StatementRecord:
+    reference: str
+    seq: int
+    submitted_at: datetime
+    content: dict[str, Any]
+    content_sha256: str  # of the content as submitted (kept as a digest after erasure)
+    erased: bool
+    events: list[dict[str, Any]]
+    deliveries: list[dict[str, Any]]
+    documents: dict[str, Document]
+    proof: EntryProof
+    decision: str = "undecided"
+    refund_due: date | None = None
+    refunded_on: date | None = None
+    key_revoked_at: datetime | None = None
+    flags: list[str] = field(default_factory=list)
+
+
+def load_record(engine: Engine, reference: str) -> StatementRecord | None:
+    """The statement's whole record, or None when there is no such statement."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(statements, ledger.c.body, ledger.c.erased)
+            .join(ledger, ledger.c.seq == statements.c.seq)
+            .where(statements.c.reference == reference)
+        ).first()
+        if row is None:
+            return None
+        proof = prove_entry(conn, row.seq)
+        assert proof is not None  # the statement's own entry, joined above
+        record = _record(row, proof)
+        record.deliveries = _deliveries(conn, reference)
+        _add_decision(conn, record)
+    record.events = events_of(engine, reference)
+    record.documents = _documents(engine, reference, record.events)
+    return record
+
+
+def _record(row: Any, proof: EntryProof) -> StatementRecord:
+    content = json.loads(row.body).get("content") or {}
+    erased = json.loads(row.erased) if row.erased else {}
+    return StatementRecord(
+        reference=row.reference, seq=row.seq, submitted_at=row.submitted_at,
+        content=content, content_sha256=erased.get("content") or content_hash(content),
+        erased="content" in erased, events=[], deliveries=[], documents={}, proof=proof,
+        flags=list(json.loads(row.flags or "[]")),
+    )
+
+
+def _deliveries(conn: Connection, reference: str) -> list[dict[str, Any]]:
+    rows = conn.execute(select(outbox).where(outbox.c.reference == reference)
+                        .order_by(outbox.c.id))
+    return [dict(row._mapping) for row in rows]
+
+
+def _add_decision(conn: Connection, record: StatementRecord) -> None:
+    row = conn.execute(select(decisions_index)
+                       .where(decisions_index.c.reference == record.reference)).first()
+    if row is not None:
+        record.decision, record.refund_due = row.state, row.refund_due
+        record.refunded_on, record.key_revoked_at = row.refunded_on, row.key_revoked_at
+
+
+def _documents(
+    engine: Engine, reference: str, events: list[dict[str, Any]],
+) -> dict[str, Document]:
+    found = {kind: Document(kind, sha, 0, None, False)
+             for kind, sha in erased_documents(events).items()}
+    query = (select(documents.c.kind, documents.c.sha256, documents.c.created_at,
+                    documents.c.content)
+             .where(documents.c.reference == reference))
+    with engine.connect() as conn:
+        for row in conn.execute(query):
+            found[row.kind] = Document(row.kind, row.sha256, len(row.content), row.created_at,
+                                       True)
+    return found
+
+
+def erased_documents(events: list[dict[str, Any]]) -> dict[str, str]:
+    """Digests of documents deleted under retention, as the erasure event kept them."""
+    kept: dict[str, str] = {}
+    for event in events:
+        if event.get("type") == "personal-data-erased":
+            kept.update((event.get("data") or {}).get("documents") or {})
+    return kept
+
+
+def document_content(engine: Engine, reference: str, kind: str) -> bytes | None:
+    """A stored document's bytes exactly as kept, or None."""
+    query = select(documents.c.content).where(documents.c.reference == reference,
+                                              documents.c.kind == kind)
+    with engine.connect() as conn:
+        content = conn.execute(query).scalar_one_or_none()
+    return bytes(content) if content is not None else None

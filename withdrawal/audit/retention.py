@@ -1,0 +1,155 @@
+"""Retention (GDPR Art. 5(1)(e)): erase the personal data of statements older than the period
+while the chain stays verifiable.
+
+An entry's hash commits each top-level field by its digest (``chain.field_digests``), and a
+field listed in the entry's ``erased`` contributes the digest kept there. So erasing keeps
+``erased = {"content": <digest of the original content>}`` and stores the content with its
+personal fields replaced by ``"[erased]"``: the recomputed hash is unchanged. Events about the
+statement lose their personal fields the same way (``data``). The index's name and e-mail are
+blanked, the PDF and the e-mail as sent are deleted (their digests go into the
+``personal-data-erased`` event) and the outbox forgets the addresses."""
+
+from __future__ import annotations
+
+import json
+import re
+from calendar import monthrange
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, select, update
+
+from ..storage.chain import canonical_json, lock_head, sha256_hex
+from ..storage.statements import append_event
+from ..storage.tables import documents, ledger, outbox, statements
+
+ERASED = "[erased]"
+#: Statement content fields that identify the consumer.
+PERSONAL_CONTENT = ("name", "email", "order_email", "contract_description")
+#: Event data fields that may identify the consumer (addresses, SMTP errors, free notes).
+PERSONAL_EVENT_DATA = ("recipient", "error", "note")
+
+_PERIOD = re.compile(r"^\s*(\d+)\s*([ymd])\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A retention period such as ``10y``, ``6m`` or ``30d``."""
+
+    count: int
+    unit: str  # y, m, d
+
+    def __str__(self) -> str:
+        return f"{self.count}{self.unit}"
+
+    def before(self, now: datetime) -> datetime:
+        """The instant ``now`` minus this period (month ends clamp: 31 March - 1m = 28/29 Feb)."""
+        if self.unit == "d":
+            return now - timedelta(days=self.count)
+        months = self.count * (12 if self.unit == "y" else 1)
+        year, month = divmod(now.year * 12 + now.month - 1 - months, 12)
+        day = min(now.day, monthrange(year, month + 1)[1])
+        return now.replace(year=year, month=month + 1, day=day)
+
+
+def parse_period(text: str) -> Period:
+    match = _PERIOD.match(text)
+    if not match or int(match.group(1)) <= 0:
+        raise ValueError(f"{text!r} is not a period such as 10y, 6m or 30d")
+    return Period(int(match.group(1)), match.group(2).lower())
+
+
+def erase_fields(values: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    """A copy with each listed field that holds something replaced by ``[erased]``."""
+    return {key: ERASED if key in fields and value not in (None, "") else value
+            for key, value in values.items()}
+
+
+@dataclass
+class PurgeReport:
+    cutoff: datetime
+    references: list[str] = field(default_factory=list)
+
+
+def due_for_erasure(engine: Engine, cutoff: datetime, batch: int = 500) -> Iterator[str]:
+    """References of statements submitted before ``cutoff`` and not yet erased, oldest first,
+    read in keyset batches."""
+    last = 0
+    while True:
+        query = (
+            select(statements.c.seq, statements.c.reference, ledger.c.erased)
+            .join(ledger, ledger.c.seq == statements.c.seq)
+            .where(statements.c.submitted_at < cutoff, statements.c.seq > last)
+            .order_by(statements.c.seq).limit(batch)
+        )
+        with engine.connect() as conn:
+            rows = conn.execute(query).all()
+        yield from (r.reference for r in rows if not _is_erased(r.erased))
+        if len(rows) < batch:
+            return
+        last = rows[-1].seq
+
+
+def _is_erased(erased: str | None) -> bool:
+    return bool(erased) and "content" in json.loads(erased or "{}")
+
+
+def purge(engine: Engine, cutoff: datetime, *, period: str = "", dry_run: bool = False,
+          ) -> PurgeReport:
+    """Erase the personal data of every statement submitted before ``cutoff``, one
+    transaction per statement."""
+    report = PurgeReport(cutoff)
+    for reference in due_for_erasure(engine, cutoff):
+        if not dry_run:
+            with engine.begin() as conn:
+                erase_statement(conn, reference, {"retention": period,
+                                                  "cutoff": cutoff.isoformat()})
+        report.references.append(reference)
+    return report
+
+
+def erase_statement(conn: Connection, reference: str, why: Mapping[str, Any]) -> None:
+    """Erase one statement's personal data in the caller's transaction."""
+    lock_head(conn)
+    entries = conn.execute(
+        select(ledger).where(ledger.c.reference == reference).order_by(ledger.c.seq)
+    ).all()
+    for entry in entries:
+        if entry.kind == "statement":
+            _erase_entry(conn, entry, "content", PERSONAL_CONTENT)
+        else:
+            _erase_entry(conn, entry, "data", PERSONAL_EVENT_DATA)
+    conn.execute(update(statements).where(statements.c.reference == reference)
+                 .values(name="", email="", email_lower=""))
+    conn.execute(update(outbox).where(outbox.c.reference == reference)
+                 .values(recipient=ERASED, last_error=None))
+    kept = _delete_documents(conn, reference)
+    append_event(conn, reference, "personal-data-erased", {
+        **why, "content_fields": list(PERSONAL_CONTENT),
+        "event_fields": list(PERSONAL_EVENT_DATA), "documents": kept,
+    })
+
+
+def _erase_entry(conn: Connection, entry: Any, name: str, fields: tuple[str, ...]) -> None:
+    body = json.loads(entry.body)
+    value = body.get(name)
+    erased = json.loads(entry.erased) if entry.erased else {}
+    if not isinstance(value, dict) or name in erased:
+        return
+    new_value = erase_fields(value, fields)
+    if new_value == value:
+        return
+    erased[name] = sha256_hex(canonical_json(value))
+    conn.execute(update(ledger).where(ledger.c.seq == entry.seq).values(
+        body=canonical_json({**body, name: new_value}).decode(), erased=json.dumps(erased),
+    ))
+
+
+def _delete_documents(conn: Connection, reference: str) -> dict[str, str]:
+    """Delete the statement's documents; returns their digests, kind -> sha256."""
+    rows = conn.execute(select(documents.c.kind, documents.c.sha256)
+                        .where(documents.c.reference == reference)).all()
+    conn.execute(delete(documents).where(documents.c.reference == reference))
+    return {row.kind: row.sha256 for row in rows}

@@ -1,0 +1,110 @@
+"""How the audit area names recorded values (statuses, decisions, events, deliveries) and
+formats instants, through the package's translation domain."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from babel.dates import format_datetime
+
+from ..i18n import current_language
+from ..i18n import lazy_gettext as _l
+from .context import trader_zone
+
+OUTCOMES: Mapping[str, Any] = {
+    "withdrawable": _l("Withdrawable"),
+    "excluded": _l("Excluded"),
+    "expired": _l("Period expired"),
+    "unmatched": _l("Order not found"),
+    "other": _l("Other"),
+}
+
+STATUSES: Mapping[str, Any] = {
+    "withdrawable": _l("withdrawable"),
+    "excluded": _l("excluded (Art. 16)"),
+    "expired": _l("period expired"),
+    "shop-policy": _l("cancellable under the shop's policy"),
+    "already-withdrawn": _l("already withdrawn"),
+}
+
+DECISIONS: Mapping[str, Any] = {
+    "undecided": _l("Undecided"),
+    "accepted": _l("Accepted"),
+    "rejected": _l("Rejected"),
+    "refunded": _l("Refunded"),
+    "key-revoked": _l("Key revoked"),
+}
+
+DECISION_ACTIONS: Mapping[str, Any] = {
+    "accepted": _l("Accept the withdrawal"),
+    "rejected": _l("Reject the withdrawal"),
+    "refunded": _l("Record the refund"),
+    "key-revoked": _l("Record that the key was revoked"),
+}
+
+DELIVERIES: Mapping[str, Any] = {
+    "pending": _l("pending"),
+    "sent": _l("sent"),
+    "failed": _l("failed"),
+    "none": _l("not queued"),
+}
+
+EVENTS: Mapping[str, Any] = {
+    "acknowledgement-sent": _l("Acknowledgement sent"),
+    "acknowledgement-failed": _l("Acknowledgement delivery failed"),
+    "receipt-pdf-stored": _l("Acknowledgement PDF stored"),
+    "resend-requested": _l("Acknowledgement resend requested"),
+    "decision": _l("Decision"),
+    "personal-data-erased": _l("Personal data erased (retention)"),
+}
+
+#: Names of the fields of event data (unknown fields are shown by their key).
+DATA_FIELDS: Mapping[str, Any] = {
+    "purpose": _l("Message"),
+    "recipient": _l("Recipient"),
+    "message_id": _l("Message-ID"),
+    "error": _l("Error"),
+    "attempt": _l("Attempt"),
+    "final": _l("Final attempt"),
+    "decision": _l("Decision"),
+    "reason": _l("Reason"),
+    "refund_due": _l("Refund due"),
+    "refunded_on": _l("Refunded on"),
+    "means_of_payment": _l("Means of payment"),
+    "by": _l("By"),
+    "note": _l("Note"),
+    "outbox_id": _l("Outbox entry"),
+    "sha256": _l("SHA-256"),
+    "sealed": _l("Sealed"),
+    "retention": _l("Retention period"),
+    "cutoff": _l("Submitted before"),
+    "content_fields": _l("Statement fields erased"),
+    "event_fields": _l("Event fields erased"),
+    "documents": _l("Documents deleted (SHA-256)"),
+}
+
+#: Flags the core records, offered as suggestions in the list's filter.
+KNOWN_FLAGS = ("order-not-found", "order-lookup-failed", "order-vanished", "chosen-excluded",
+               "chosen-expired", "chosen-shop-policy", "chosen-already-withdrawn")
+
+
+def label(mapping: Mapping[str, Any], key: str | None) -> str:
+    """The translated name of ``key``, or the key itself when it has none."""
+    return str(mapping.get(key or "", key or ""))
+
+
+def when(value: datetime | str | None, pattern: str = "yyyy-MM-dd HH:mm:ss xxx") -> str:
+    """An instant in the trader's time zone: ``2026-12-04 10:11:12 +01:00``."""
+    if value is None:
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return str(format_datetime(moment, pattern, tzinfo=trader_zone(), locale=current_language()))
+
+
+def day(value: date | str | None) -> str:
+    """A calendar date as ISO 8601, unambiguous in every language."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else value.isoformat()
