@@ -2,8 +2,9 @@
 build the whole acknowledgement message (templates in the consumer's language, PDF attached,
 MIME bytes).
 
-Run from the repository root: ``.venv/bin/python bench/receipt.py [runs]`` (or ``make bench``). The one-off
-cost of cutting the fonts (once per process) is reported apart, then excluded by a warm-up.
+Run from the repository root: ``.venv/bin/python bench/receipt.py [runs]`` (or ``make bench``).
+The one-off cost of cutting the fonts (once per process) is reported apart, then excluded
+by a warm-up.
 """
 
 from __future__ import annotations

@@ -48,7 +48,8 @@ def status_text(status: str) -> str:
 
 def reason_text(reason: Mapping[str, Any]) -> str:
     """A reason's plain-language explanation, translated, with its parameters."""
-    return gettext(reason["message"], **dict(reason.get("params") or {}))
+    message = str(reason["message"])  # a variable, so pybabel extracts no bogus msgid
+    return gettext(message, **dict(reason.get("params") or {}))
 
 
 def deadline_text(assessment: Mapping[str, Any]) -> str | None:

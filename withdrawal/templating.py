@@ -8,7 +8,7 @@ from typing import Any
 from . import presentation
 from .config import config_value
 from .extension import trader
-from .i18n import current_language, gettext, ngettext
+from .i18n import COMPLETE_LANGUAGES, current_language, gettext, ngettext
 from .labels import labels_for, language_names
 
 
@@ -20,6 +20,9 @@ def base_context() -> dict[str, Any]:
         "ngettext": ngettext,
         "labels": labels_for(lang, config_value("LABELS")),
         "lang": lang,
+        # The text's language: English where a language has only its statutory labels; the
+        # labels then carry their own lang attribute.
+        "page_lang": lang if lang in COMPLETE_LANGUAGES else "en",
         "language_names": language_names(),
         "present": presentation,
         "trader": trader(),
