@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import refresh
 from flask_wtf.csrf import CSRFError
 
+from . import security
 from .config import config_value
 from .i18n import SESSION_KEY, gettext
 from .labels import LANGUAGES
@@ -20,6 +21,7 @@ blueprint = Blueprint(
     "withdrawal", __name__, template_folder=resource_dir("templates"),
     static_folder="static", static_url_path="/static",
 )
+blueprint.after_request(security.headers)
 
 
 @blueprint.before_request
