@@ -144,3 +144,29 @@ def test_name_with_markup_is_escaped_in_html_and_cannot_add_headers(
     pdf = next(message.iter_attachments()).get_content()
     assert "<script>alert(1)</script>" in pdf_text(pdf)
     assert load_statement(app.extensions["withdrawal"].engine, reference) is not None
+
+
+def test_line_breaks_in_a_recorded_name_cannot_add_a_header(app: Flask) -> None:
+    """The form refuses CR/LF; a statement recorded by other means is still made safe."""
+    from datetime import UTC, datetime
+
+    from withdrawal.delivery.messages import compose
+    from withdrawal.storage.statements import StoredStatement, content_hash
+
+    content = {
+        "reference": "W-TEST-0001", "submitted_at": "2026-11-22T10:00:00.000000+00:00",
+        "timezone": "Europe/Rome", "locale": "en", "name": "Eve\r\nBcc: evil@example.net",
+        "email": "eve@example.com", "order_number": "1", "order_matched": False,
+        "order_email": None, "contract_description": "", "currency": None, "flags": [],
+        "lines": [], "trader": {"name": "Demo", "address": "", "email": "s@demo.example"},
+        "labels": {"locale": "en", "entry": "Withdraw from contract here",
+                   "confirm": "Confirm withdrawal", "verified": True, "source": "",
+                   "overridden": False},
+    }
+    stored = StoredStatement("W-TEST-0001", content, content_hash(content), 1, "0" * 64,
+                             datetime(2026, 11, 22, 10, tzinfo=UTC))
+    with app.app_context():
+        raw = compose(stored, "acknowledgement", "eve@example.com", pdf=None,
+                      link_base=None).as_bytes()
+    headers = raw.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0]
+    assert not any(line.lower().startswith(b"bcc:") for line in headers.split(b"\n"))
