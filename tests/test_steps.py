@@ -317,3 +317,21 @@ def test_fallback_language_declares_english_text_and_labels_in_their_language(
     assert '<html lang="en">' in html
     assert '<h1 lang="sk">Odstúpiť od zmluvy tu</h1>' in html
     assert 'lang="sk">Odstúpiť od zmluvy tu</a>' in html  # the footer link
+
+
+def test_a_failing_shop_receiver_does_not_cost_the_consumer_the_receipt(
+    app: Flask, consumer: Consumer, client: FlaskClient,
+) -> None:
+    from withdrawal.signals import statement_submitted
+
+    def broken(sender: Any, **_: Any) -> None:
+        raise RuntimeError("key revocation service down")
+
+    statement_submitted.connect(broken)
+    try:
+        response = consumer.withdraw("Ann", "noconsent@demo.example", "1002", ["1"])
+    finally:
+        statement_submitted.disconnect(broken)
+    assert response.status_code == 302
+    assert client.get(response.headers["Location"]).status_code == 200
+    assert count(app) == 1 and count(app, outbox) >= 1

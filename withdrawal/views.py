@@ -6,6 +6,7 @@ e-mail both match, and the "not found" answer is the same whichever was wrong.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import (
@@ -39,11 +40,18 @@ from .i18n import current_language, gettext
 from .labels import labels_for
 from .links import receipt_url
 from .signals import statement_submitted
-from .storage.statements import Recipient, load_statement, record_statement, utcnow
+from .storage.statements import (
+    Recipient,
+    load_statement,
+    record_statement,
+    reference_for_key,
+    utcnow,
+)
 from .storage.statements import withdrawn_lines as _withdrawn_lines
 from .zones import consumer_timezone
 
 DRAFT_KEY = "withdrawal_draft"
+log = logging.getLogger(__name__)
 
 
 def _draft() -> Draft | None:
@@ -153,7 +161,7 @@ def _submit(form: ConfirmForm) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _stale_confirmation(form, draft)
     if draft is None or form.key.data != draft.submission_key():
-        existing = _existing_reference(form.key.data or "")
+        existing = reference_for_key(state().engine, form.key.data or "")
         if existing:
             return redirect(receipt_url(existing))
         if draft is None:
@@ -173,16 +181,6 @@ def _stale_confirmation(form: ConfirmForm, draft: Draft | None) -> ResponseRetur
     form.key.data = draft.submission_key()
     form.csrf_token.errors = [gettext("Your session has expired.")]
     return _confirm_page(form, draft, 400)
-
-
-def _existing_reference(key: str) -> str | None:
-    from sqlalchemy import select as sql_select
-
-    from .storage.tables import statements
-
-    with state().engine.connect() as conn:
-        query = sql_select(statements.c.reference).where(statements.c.submission_key == key)
-        return conn.execute(query).scalar_one_or_none()
 
 
 def _record(draft: Draft) -> str:
@@ -207,12 +205,17 @@ def _record(draft: Draft) -> str:
 
 
 def _after_commit(reference: str) -> None:
+    """The statement is committed: start its acknowledgement, then tell the shop. A failing
+    shop receiver is logged; it must not cost the consumer the receipt page."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    statement = load_statement(state().engine, reference)
-    statement_submitted.send(app, reference=reference,
-                             statement=statement.content if statement else None)
     if config_value("DELIVER_AFTER_COMMIT"):
         deliver_in_background(app, reference)
+    statement = load_statement(state().engine, reference)
+    try:
+        statement_submitted.send(app, reference=reference,
+                                 statement=statement.content if statement else None)
+    except Exception:
+        log.exception("a statement_submitted receiver failed for %s", reference)
 
 
 def _recipients(content: dict[str, Any]) -> list[Recipient]:

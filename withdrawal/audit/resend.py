@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, select
 
 from ..storage.chain import lock_head
-from ..storage.statements import append_event, utcnow
+from ..storage.statements import Recipient, append_event, owe_message, utcnow
 from ..storage.tables import ledger, outbox, statements
 
 
@@ -21,15 +21,9 @@ def request_resend(engine: Engine, reference: str, *, by: str) -> int:
     with engine.begin() as conn:
         lock_head(conn)
         recipient = _recipient(conn, reference)
-        now = utcnow()
-        values = {"reference": reference, "purpose": "acknowledgement",
-                  "recipient": recipient, "status": "pending", "attempts": 0,
-                  "next_attempt_at": now, "created_at": now}
-        if "link_base" in outbox.c:  # keep the receipt link of the first acknowledgement
-            values["link_base"] = _link_base(conn, reference)
-        key = conn.execute(insert(outbox).values(**values)).inserted_primary_key
-        assert key is not None
-        entry_id = int(key[0])
+        # The receipt link of the first acknowledgement is kept.
+        entry_id = owe_message(conn, reference, Recipient("acknowledgement", recipient),
+                               link_base=_link_base(conn, reference), now=utcnow())
         append_event(conn, reference, "resend-requested", {
             "purpose": "acknowledgement", "recipient": recipient, "outbox_id": entry_id,
             "by": by,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, insert, select, update
+from sqlalchemy import Connection, Engine, Row, select, update
 
 from ..storage.statements import utcnow
 from ..storage.tables import outbox
@@ -26,16 +26,7 @@ class Entry:
     purpose: str
     recipient: str
     attempts: int
-
-
-def enqueue(conn: Connection, reference: str, purpose: str, recipient: str) -> int:
-    """Owe one more message for ``reference`` (resend, late notice)."""
-    now = utcnow()
-    result = conn.execute(insert(outbox).values(
-        reference=reference, purpose=purpose, recipient=recipient, status="pending",
-        attempts=0, next_attempt_at=now, created_at=now,
-    ))
-    return int(result.inserted_primary_key[0])  # type: ignore[index]
+    link_base: str | None = None
 
 
 def claim_due(
@@ -58,7 +49,7 @@ def claim_due(
 def _due_query(engine: Engine, limit: int, reference: str | None, now: datetime) -> Any:
     query = (
         select(outbox.c.id, outbox.c.reference, outbox.c.purpose, outbox.c.recipient,
-               outbox.c.attempts)
+               outbox.c.attempts, outbox.c.link_base)
         .where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
         .order_by(outbox.c.next_attempt_at, outbox.c.id)
         .limit(limit)
@@ -71,7 +62,8 @@ def _due_query(engine: Engine, limit: int, reference: str | None, now: datetime)
 
 
 def _entry(row: Row[Any]) -> Entry:
-    return Entry(row.id, row.reference, row.purpose, row.recipient, row.attempts + 1)
+    return Entry(row.id, row.reference, row.purpose, row.recipient, row.attempts + 1,
+                 row.link_base)
 
 
 def mark_sent(conn: Connection, entry: Entry, message_id: str, at: datetime) -> None:

@@ -69,17 +69,7 @@ def _message(entry: outbox.Entry) -> FrozenMessage:
         raise LookupError(f"statement {entry.reference} not found")
     pdf = receipt_pdf(engine, statement) if entry.purpose != "order-notice" else None
     return compose(statement, entry.purpose, entry.recipient, pdf=pdf,
-                   link_base=_link_base(entry.id))
-
-
-def _link_base(entry_id: int) -> str | None:
-    from sqlalchemy import select
-
-    from ..storage.tables import outbox as table
-
-    with state().engine.connect() as conn:
-        query = select(table.c.link_base).where(table.c.id == entry_id)
-        return conn.execute(query).scalar_one_or_none()
+                   link_base=entry.link_base)
 
 
 class _TimeoutConnection(Connection):

@@ -73,12 +73,27 @@ def record_statement(
                        body={"content": content}, recorded_at=now)
         _index(conn, content, entry.seq, submission_key, now)
         for recipient in recipients(content):
-            conn.execute(insert(outbox).values(
-                reference=reference, purpose=recipient.purpose, recipient=recipient.address,
-                link_base=link_base, status="pending", attempts=0, next_attempt_at=now,
-                created_at=now,
-            ))
+            owe_message(conn, reference, recipient, link_base=link_base, now=now)
     return reference, True
+
+
+def owe_message(
+    conn: Connection, reference: str, recipient: Recipient, *, link_base: str | None,
+    now: datetime,
+) -> int:
+    """One more outbox entry for ``reference``, due at once; returns its id."""
+    result = conn.execute(insert(outbox).values(
+        reference=reference, purpose=recipient.purpose, recipient=recipient.address,
+        link_base=link_base, status="pending", attempts=0, next_attempt_at=now,
+        created_at=now,
+    ))
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def reference_for_key(engine: Engine, key: str) -> str | None:
+    """The statement already recorded for this submission key, if any (R20)."""
+    with engine.connect() as conn:
+        return _reference_for_key(conn, key)
 
 
 def _reference_for_key(conn: Connection, key: str) -> str | None:
