@@ -28,9 +28,8 @@ from sqlalchemy import Engine, insert, text  # noqa: E402
 from withdrawal.audit.decisions import refunds_due  # noqa: E402
 from withdrawal.audit.paging import page  # noqa: E402
 from withdrawal.audit.queries import Filters, Scope  # noqa: E402
-from withdrawal.audit.tables import create_audit_tables, decisions_index  # noqa: E402
 from withdrawal.storage.engine import create_schema, make_engine  # noqa: E402
-from withdrawal.storage.tables import ledger, statements  # noqa: E402
+from withdrawal.storage.tables import decisions_index, ledger, statements  # noqa: E402
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 BATCH = 10_000
@@ -151,7 +150,6 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         engine = make_engine(args.url or f"sqlite:///{folder}/bench.sqlite3")
         create_schema(engine)
-        create_audit_tables(engine)
         started = time.perf_counter()
         fill(engine, args.count)
         if engine.dialect.name == "postgresql":

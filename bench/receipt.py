@@ -106,7 +106,8 @@ def message_builder() -> Callable[[], bytes]:
     import tempfile
 
     from withdrawal.delivery.messages import compose
-    from withdrawal.storage.statements import StoredStatement, content_hash
+    from withdrawal.statement import content_hash
+    from withdrawal.storage.statements import StoredStatement
     from wsgi import create_app
 
     folder = tempfile.mkdtemp(prefix="withdrawal-bench-")

@@ -10,6 +10,7 @@ from flask import Flask, render_template_string
 from withdrawal import Order, OrderLine, OrderSource, ProductKind, Withdrawal
 from withdrawal.config import ConfigurationError
 from withdrawal.demo.orders import DemoOrders
+from withdrawal.state import state as withdrawal_state
 
 
 class NoOrders:
@@ -28,7 +29,7 @@ def test_factory_init_app_keeps_state_in_extensions(tmp_path: Any) -> None:
     app = make_host(tmp_path)
     ext.init_app(app, order_source=NoOrders())
     state = app.extensions["withdrawal"]
-    assert state.extension is ext
+    assert state is withdrawal_state(app)  # what views, delivery, audit and CLI read
     assert isinstance(state.order_source, NoOrders)
     assert not hasattr(ext, "app")
 

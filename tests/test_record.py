@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import delete, select, update
 
-from withdrawal.storage.chain import canonical_json, sha256_hex
+from withdrawal.statement import canonical_json, sha256_hex
 from withdrawal.storage.statements import (
     Recipient,
     append_event,

@@ -7,7 +7,11 @@ import time
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from .extension import state
+from .audit import audit_commands
+from .delivery.worker import deliver_due
+from .receipt.issue import Seal, seal_problems
+from .state import state
+from .storage.documents import check_documents
 from .storage.engine import create_schema
 from .storage.verify import verify_chain
 
@@ -15,12 +19,7 @@ from .storage.verify import verify_chain
 def make_cli() -> AppGroup:
     """The command group, registered by ``init_app`` under ``WITHDRAWAL_CLI_GROUP``."""
     group = AppGroup("withdrawal", help="The withdrawal function's records and deliveries.")
-    group.add_command(init_db)
-    group.add_command(verify)
-    group.add_command(deliver)
-    from .audit.cli import audit_commands
-
-    for command in audit_commands():
+    for command in (init_db, verify, deliver, *audit_commands()):
         group.add_command(command)
     return group
 
@@ -39,20 +38,19 @@ def init_db() -> None:
 def verify() -> None:
     """Check the hash chain of statements and events, and each kept PDF's hash and seal;
     exit 1 at the first broken link."""
-    from .delivery.documents import verify_documents
-
     result = verify_chain(state().engine)
     if not result.ok:
         click.echo(f"BROKEN {result.problem}", err=True)
         raise SystemExit(1)
     click.echo(f"OK {result.statements} statements")
-    count, sealed, problems = verify_documents(state().engine)
-    for problem in problems:
+    seal = Seal.configured()
+    documents = check_documents(state().engine, lambda pdf: seal_problems(pdf, seal))
+    for problem in documents.problems:
         click.echo(f"BROKEN {problem}", err=True)
-    if problems:
+    if documents.problems:
         raise SystemExit(1)
-    if count:
-        click.echo(f"OK {count} documents ({sealed} sealed)")
+    if documents.count:
+        click.echo(f"OK {documents.count} documents ({documents.sealed} sealed)")
 
 
 @click.command("deliver", epilog="Example: flask --app wsgi withdrawal deliver --loop")
@@ -62,8 +60,6 @@ def verify() -> None:
 @with_appcontext
 def deliver(loop: bool, interval: float, limit: int) -> None:
     """Send the pending acknowledgements, retrying failures with exponential backoff."""
-    from .delivery.worker import deliver_due
-
     while True:
         report = deliver_due(limit=limit)
         if report.sent or report.retrying or report.failed or not loop:

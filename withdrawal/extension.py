@@ -1,53 +1,22 @@
-"""The Flask extension: configuration, storage, blueprint, CLI, i18n and mail for one app."""
+"""The Flask extension: configuration, storage, blueprints, CLI, i18n and mail for one app.
+Its runtime state lives in ``app.extensions["withdrawal"]`` (``withdrawal.state``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
 
-from flask import Flask, current_app
+from flask import Flask
 from flask_mail import Mail
-from sqlalchemy import Engine
 
-from .abuse import LookupLimiter, make_lookup_limiter
+from . import audit, consumer
+from .abuse import make_lookup_limiter
+from .cli import make_cli
 from .config import ConfigurationError, config_value, init_config
-from .domain import OrderSource, Trader
-from .storage.engine import create_schema, default_url, make_engine
-
-
-@dataclass
-class WithdrawalState:
-    """Per-app state kept in ``app.extensions["withdrawal"]``."""
-
-    extension: Withdrawal
-    order_source: OrderSource
-    database_url: str
-    audit_access: Callable[[], bool] | None = None
-    lookup_limiter: LookupLimiter | None = None
-    _engine: Engine | None = field(default=None, repr=False)
-    _executor: ThreadPoolExecutor | None = field(default=None, repr=False)
-    _futures: list[Future[None]] = field(default_factory=list, repr=False)
-
-    @property
-    def engine(self) -> Engine:
-        """Created on first use, with the schema, so a forgotten ``init-db`` loses nothing."""
-        if self._engine is None:
-            self._engine = make_engine(self.database_url)
-            create_schema(self._engine)
-        return self._engine
-
-    def submit(self, task: Callable[[], None]) -> None:
-        """Run ``task`` on a small background pool (after-commit deliveries)."""
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=2,
-                                                thread_name_prefix="withdrawal-delivery")
-        self._futures = [f for f in self._futures if not f.done()]
-        self._futures.append(self._executor.submit(task))
-
-    def wait_for_background(self, timeout: float = 30) -> None:
-        """Wait for background deliveries (tests, a clean shutdown)."""
-        wait(list(self._futures), timeout=timeout)
+from .domain import OrderSource
+from .i18n import init_i18n
+from .state import EXTENSION_KEY, WithdrawalState
+from .storage.engine import default_url
+from .templating import init_jinja
 
 
 class Withdrawal:
@@ -85,20 +54,20 @@ class Withdrawal:
         area (plug in your own login and roles); without it, HTTP Basic against
         ``WITHDRAWAL_AUDITORS``; with neither, the audit area answers 404.
         """
-        if "withdrawal" in app.extensions:
+        if EXTENSION_KEY in app.extensions:
             raise RuntimeError("withdrawal is already registered on this app")
         source = order_source or self._order_source
         if source is None or not isinstance(source, OrderSource):
             raise ConfigurationError("init_app needs order_source= with a find_order method")
         init_config(app)
         self._check_secret_key(app)
-        app.extensions["withdrawal"] = WithdrawalState(
-            extension=self, order_source=source, database_url=self._database_url(app),
+        app.extensions[EXTENSION_KEY] = WithdrawalState(
+            order_source=source, database_url=self._database_url(app),
             audit_access=audit_access or self._audit_access,
+            lookup_limiter=make_lookup_limiter(app),
         )
         self._init_mail(app)
-        app.extensions["withdrawal"].lookup_limiter = make_lookup_limiter(app)
-        self._init_i18n(app)
+        init_i18n(app)
         self._init_blueprint(app)
         self._init_audit(app)
         self._init_cli(app)
@@ -122,42 +91,17 @@ class Withdrawal:
             Mail(app)
 
     @staticmethod
-    def _init_i18n(app: Flask) -> None:
-        from .i18n import init_i18n
-
-        init_i18n(app)
-
-    @staticmethod
     def _init_blueprint(app: Flask) -> None:
-        from . import receipts, views  # noqa: F401  (they add their routes to the blueprint)
-        from .blueprint import blueprint
-        from .jinja import init_jinja
-
-        app.register_blueprint(blueprint, url_prefix=config_value("URL_PREFIX", app))
+        app.register_blueprint(consumer.create_blueprint(),
+                               url_prefix=config_value("URL_PREFIX", app))
         init_jinja(app)
 
     @staticmethod
     def _init_audit(app: Flask) -> None:
-        from .audit import init_audit  # late: the audit package imports this module
-
-        init_audit(app)
+        app.register_blueprint(audit.create_blueprint(),
+                               url_prefix=config_value("URL_PREFIX", app) + "/audit")
 
     @staticmethod
     def _init_cli(app: Flask) -> None:
-        from .cli import make_cli
-
         app.cli.add_command(make_cli(), name=config_value("CLI_GROUP", app))
 
-
-def state(app: Flask | None = None) -> WithdrawalState:
-    """This app's withdrawal state."""
-    return (app or current_app).extensions["withdrawal"]  # type: ignore[no-any-return]
-
-
-def trader(app: Flask | None = None) -> Trader:
-    """The trader's details from configuration."""
-    return Trader(
-        name=config_value("TRADER_NAME", app), address=config_value("TRADER_ADDRESS", app),
-        email=config_value("TRADER_EMAIL", app), country=config_value("TRADER_COUNTRY", app),
-        timezone=config_value("TRADER_TIMEZONE", app),
-    )

@@ -1,18 +1,73 @@
-"""What every withdrawal template gets, pages and e-mails alike: the package's gettext, the
-statutory labels of the current language, formatting helpers and the trader."""
+"""Template helpers: what every withdrawal template gets (pages and e-mails alike), how recorded
+facts are shown to a consumer (dates, money, assessments, in their language; formatting is
+Babel's, never by hand), and the ``withdrawal_link()`` global for the host's own templates."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from . import presentation
+from babel.dates import format_datetime, get_timezone_name
+from babel.numbers import format_currency
+from flask import Flask, url_for
+from markupsafe import Markup, escape
+
 from .config import config_value
-from .extension import trader
+from .eligibility import status_message
 from .i18n import COMPLETE_LANGUAGES, current_language, gettext, ngettext
 from .labels import labels_for, language_names
+from .state import trader
+
+
+def instant(value: datetime | str, zone: str, fmt: str = "full") -> str:
+    """``Friday, 4 December 2026 at 23:59:59 Central European Standard Time``: in the
+    consumer's language and the given zone, with the zone's name."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return format_datetime(moment, fmt, tzinfo=ZoneInfo(zone), locale=current_language())
+
+
+def zone_name(zone: str, at: datetime | str) -> str:
+    """The zone's name in words, e.g. ``Central European Time``."""
+    moment = datetime.fromisoformat(at) if isinstance(at, str) else at
+    return str(get_timezone_name(moment.astimezone(ZoneInfo(zone)), locale=current_language()))
+
+
+def money(amount: Decimal | str, currency: str | None) -> str:
+    return format_currency(Decimal(str(amount)), currency or "EUR", locale=current_language())
+
+
+def status_text(status: str) -> str:
+    """What a line's status tells the consumer (eligibility.STATUS_MESSAGES), translated."""
+    message = status_message(status)
+    return gettext(message) if message else status
+
+
+def reason_text(reason: Mapping[str, Any]) -> str:
+    """A reason's plain-language explanation, translated, with its parameters."""
+    message = str(reason["message"])  # a variable, so pybabel extracts no bogus msgid
+    return gettext(message, **dict(reason.get("params") or {}))
+
+
+def deadline_text(assessment: Mapping[str, Any]) -> str | None:
+    """The deadline in words for a line whose period has started, else None."""
+    if not assessment.get("deadline"):
+        return None
+    return instant(assessment["deadline"], assessment["deadline_timezone"])
+
+
+#: The formatting helpers, reached in templates as ``present.<helper>``.
+present = SimpleNamespace(instant=instant, zone_name=zone_name, money=money,
+                          status_text=status_text, reason_text=reason_text,
+                          deadline_text=deadline_text)
 
 
 def base_context() -> dict[str, Any]:
+    """The context of every withdrawal template: the package's gettext, the statutory labels of
+    the current language, the formatting helpers and the trader."""
     lang = current_language()
     return {
         "_": gettext,
@@ -24,8 +79,22 @@ def base_context() -> dict[str, Any]:
         # labels then carry their own lang attribute.
         "page_lang": lang if lang in COMPLETE_LANGUAGES else "en",
         "language_names": language_names(),
-        "present": presentation,
+        "present": present,
         "trader": trader(),
         "support_url": config_value("SUPPORT_URL"),
         "support_email": config_value("SUPPORT_EMAIL"),
     }
+
+
+def withdrawal_link(css_class: str = "withdrawal-link") -> Markup:
+    """The entry link with the statutory label in the current language (R1, R2)."""
+    labels = labels_for(current_language(), config_value("LABELS"))
+    return Markup('<a class="{cls}" href="{href}" lang="{lang}">{label}</a>').format(
+        cls=css_class, href=url_for("withdrawal.identify"), lang=labels.locale,
+        label=escape(labels.entry),
+    )
+
+
+def init_jinja(app: Flask) -> None:
+    """The globals the host's own templates get."""
+    app.jinja_env.globals["withdrawal_link"] = withdrawal_link

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import Engine, insert, update
 
-from withdrawal.storage.chain import sha256_hex
+from withdrawal.statement import sha256_hex
 from withdrawal.storage.statements import Recipient, record_statement
 from withdrawal.storage.tables import documents, statements
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,9 +10,6 @@ from audit_support import AUDITOR, PASSWORD, basic
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
-
-from withdrawal.audit import audit_commands, init_audit
-from wsgi import create_app
 
 #: Cheap hashes keep the tests fast; production uses werkzeug's default (scrypt).
 FAST_HASH = "pbkdf2:sha256:1000"
@@ -23,22 +19,6 @@ FAST_HASH = "pbkdf2:sha256:1000"
 def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
     return {**app_config, "WITHDRAWAL_AUDITORS": {
         AUDITOR: generate_password_hash(PASSWORD, method=FAST_HASH)}}
-
-
-def wire(application: Flask) -> Flask:
-    """What init_app will do: the blueprint, and the commands in the ``withdrawal`` group."""
-    init_audit(application)
-    group = application.cli.commands["withdrawal"]
-    for command in audit_commands():
-        group.add_command(command)  # type: ignore[attr-defined]
-    return application
-
-
-@pytest.fixture
-def app(app_config: dict[str, Any]) -> Iterator[Flask]:
-    application = wire(create_app(app_config))
-    yield application
-    application.extensions["withdrawal"].engine.dispose()
 
 
 @pytest.fixture

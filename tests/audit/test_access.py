@@ -11,7 +11,6 @@ from audit_support import EML, PDF, basic, csrf, record, store_document
 from flask import Flask, g
 from flask.testing import FlaskClient
 
-from withdrawal.audit import init_audit
 from wsgi import create_app
 
 P = "/withdrawal/audit"
@@ -104,7 +103,6 @@ def bare_app(app_config: dict[str, Any]) -> Iterator[Callable[[Any], Flask]]:
         application = create_app({**app_config, "WITHDRAWAL_AUDITORS": {}})
         if hook is not None:
             application.extensions["withdrawal"].audit_access = hook
-        init_audit(application)
         made.append(application)
         return application
 
@@ -163,9 +161,6 @@ def test_hook_wins_over_auditors(app: Flask) -> None:
     assert app.test_client().get(f"{P}/", headers=basic()).status_code == 403
 
 
-def test_init_audit_twice_is_harmless(app: Flask) -> None:
-    init_audit(app)
-    assert app.test_client().get(f"{P}/", headers=basic()).status_code == 200
 
 
 def test_consumer_pages_stay_open(client: FlaskClient) -> None:

@@ -23,9 +23,8 @@ from withdrawal.audit.decisions import (
 )
 from withdrawal.audit.resend import ResendError, request_resend
 from withdrawal.audit.retention import erase_statement
-from withdrawal.audit.tables import decisions_index
 from withdrawal.storage.statements import events_of
-from withdrawal.storage.tables import ledger, outbox, statements
+from withdrawal.storage.tables import decisions_index, ledger, outbox, statements
 
 P = "/withdrawal/audit/statements"
 

@@ -12,8 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
 from withdrawal.audit.integrity import latest_check, verify_and_store
-from withdrawal.audit.tables import verifications
-from withdrawal.storage.tables import ledger
+from withdrawal.storage.tables import ledger, verifications
 
 A = "/withdrawal/audit"
 PAGES = ("/", "/statements", "/integrity")

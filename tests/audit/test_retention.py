@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from withdrawal.audit.retention import ERASED, Period, parse_period, purge
-from withdrawal.storage.chain import canonical_json, sha256_hex
+from withdrawal.statement import canonical_json, sha256_hex
 from withdrawal.storage.statements import append_event, events_of, load_statement
 from withdrawal.storage.tables import documents, ledger, outbox, statements
 from withdrawal.storage.verify import verify_chain
@@ -179,8 +179,9 @@ def test_purge_reads_in_batches_and_erasing_twice_is_harmless(app: Flask) -> Non
 
 def test_receipt_link_of_an_erased_statement_is_gone(app: Flask, runner: Any) -> None:
     """After erasure no page or new PDF shows the erased placeholders as a 'copy'."""
-    from withdrawal.delivery.documents import RECEIPT_PDF, stored_document
     from withdrawal.links import receipt_token
+    from withdrawal.statement import DocumentKind
+    from withdrawal.storage.documents import kept_document
 
     old = _old_statement(app)
     purged = runner.invoke(args=["withdrawal", "purge", "--older-than", "10y", "--yes"])
@@ -190,6 +191,6 @@ def test_receipt_link_of_an_erased_statement_is_gone(app: Flask, runner: Any) ->
         token = receipt_token(old)
     assert client.get(f"/withdrawal/receipt/{token}").status_code == 410
     assert client.get(f"/withdrawal/receipt/{token}/withdrawal.pdf").status_code == 410
-    assert stored_document(engine_of(app), old, RECEIPT_PDF) is None
+    assert kept_document(engine_of(app), old, DocumentKind.RECEIPT_PDF) is None
     stored = load_statement(engine_of(app), old)
     assert stored is not None and stored.erased

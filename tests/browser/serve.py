@@ -70,7 +70,6 @@ def _serve(settings: dict[str, Any]) -> NoReturn:
         os.dup2(log, 2)
         os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
         app = create_app(settings["config"], instance_path=settings["instance_path"])
-        _wire_audit(app)
         run_simple("127.0.0.1", int(settings["port"]), app, threaded=True)
         status = 0
     except BaseException:
@@ -80,16 +79,6 @@ def _serve(settings: dict[str, Any]) -> NoReturn:
     finally:
         sys.stderr.flush()
         os._exit(status)
-
-
-def _wire_audit(app: Any) -> None:
-    """The audit area, wired as tests/audit wires it until ``init_app`` registers it itself
-    (``init_audit`` does nothing the second time)."""
-    try:
-        from withdrawal.audit import init_audit
-    except ImportError:
-        return
-    init_audit(app)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from support import Consumer, SMTPServer, settle
 
-from withdrawal.delivery.documents import ACKNOWLEDGEMENT_EML, stored_document
+from withdrawal.statement import DocumentKind
+from withdrawal.storage.documents import kept_document
 from withdrawal.storage.statements import events_of, load_statement
 from withdrawal.storage.tables import outbox
 
@@ -89,7 +90,7 @@ def test_message_id_and_eml_are_recorded(
         row = conn.execute(select(outbox).where(outbox.c.reference == reference,
                                                 outbox.c.purpose == "acknowledgement")).one()
     assert row.status == "sent" and row.message_id == message["Message-ID"]
-    eml = stored_document(engine, reference, ACKNOWLEDGEMENT_EML)
+    eml = kept_document(engine, reference, DocumentKind.ACKNOWLEDGEMENT_EML)
     assert eml is not None
     received = [m for m in smtp_server.messages if "mixed@demo.example" in m.rcpt_tos][0].data
     assert eml.replace(b"\r\n", b"\n") == received.replace(b"\r\n", b"\n")
@@ -151,7 +152,8 @@ def test_line_breaks_in_a_recorded_name_cannot_add_a_header(app: Flask) -> None:
     from datetime import UTC, datetime
 
     from withdrawal.delivery.messages import compose
-    from withdrawal.storage.statements import StoredStatement, content_hash
+    from withdrawal.statement import content_hash
+    from withdrawal.storage.statements import StoredStatement
 
     content = {
         "reference": "W-TEST-0001", "submitted_at": "2026-11-22T10:00:00.000000+00:00",

@@ -117,7 +117,7 @@ def test_order_address_gets_a_notice_when_acknowledgement_goes_elsewhere(
     app: Flask, smtp_server: SMTPServer,
 ) -> None:
     """R22: the statement names another address than the order's."""
-    from withdrawal.views import _recipients
+    from withdrawal.submission import recipients as _recipients
 
     def build(at: Any, withdrawn: Any, reference: str) -> dict[str, Any]:
         return {

@@ -14,7 +14,7 @@ from flask_babel import force_locale
 from i18n_support import pdf_text
 from support import Consumer, settle
 
-from withdrawal import presentation
+from withdrawal import templating as presentation
 
 FRIDAY = datetime(2026, 12, 4, 22, 59, 59, tzinfo=UTC)
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import cache
-from typing import cast
 
 from flask import abort, g, request
 from werkzeug.datastructures import WWWAuthenticate
@@ -15,11 +14,10 @@ from werkzeug.exceptions import Unauthorized
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..config import config_value
-from ..extension import state
+from ..state import state
 
 AccessRule = Callable[[], bool]
 REALM = "withdrawal audit"
-
 
 
 @cache
@@ -31,7 +29,7 @@ def _dummy_hash() -> str:
 
 def access_rule() -> AccessRule | None:
     """The shop's ``audit_access`` hook, if it gave one."""
-    return cast(AccessRule | None, getattr(state(), "audit_access", None))
+    return state().audit_access
 
 
 def check_access() -> None:

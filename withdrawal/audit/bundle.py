@@ -18,14 +18,16 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from ..storage.chain import canonical_json, sha256_hex
+from ..statement import DocumentKind, canonical_json, sha256_hex
+from ..storage.documents import kept_document
 from ..storage.statements import utcnow
 from ..storage.tables import ledger
 from .integrity import latest_check
 from .proof import entry_header
-from .records import ACKNOWLEDGEMENT_EML, RECEIPT_PDF, StatementRecord, document_content
+from .records import StatementRecord
 
-DOCUMENT_FILES = {RECEIPT_PDF: "receipt.pdf", ACKNOWLEDGEMENT_EML: "acknowledgement.eml"}
+DOCUMENT_FILES: dict[str, str] = {DocumentKind.RECEIPT_PDF: "receipt.pdf",
+                                  DocumentKind.ACKNOWLEDGEMENT_EML: "acknowledgement.eml"}
 
 #: Renders README.txt from the bundle's facts (the view passes a Jinja template).
 ReadmeRenderer = Callable[[dict[str, Any]], str]
@@ -57,7 +59,8 @@ def _documents(engine: Engine, record: StatementRecord) -> tuple[dict[str, bytes
     files: dict[str, bytes] = {}
     listed: dict[str, Any] = {}
     for kind, document in sorted(record.documents.items()):
-        content = document_content(engine, record.reference, kind) if document.available else None
+        content = (kept_document(engine, record.reference, DocumentKind(kind))
+                   if document.available else None)
         name = DOCUMENT_FILES.get(kind, kind)
         if content is not None:
             files[name] = content

@@ -10,8 +10,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..state import state
 from ..storage.statements import utcnow
-from .context import audit_engine, today, trader_zone
+from .context import today, trader_zone
 from .export import FORMATS, chunks
 from .paging import iter_rows
 from .queries import Filters, Scope
@@ -41,7 +42,7 @@ def export_command(
     """Export statements, newest first, as CSV or JSON Lines, in constant memory."""
     filters = Filters(since=since.date() if since else None,
                       until=until.date() if until else None)
-    rows = iter_rows(audit_engine(), filters, Scope(trader_zone(), today()))
+    rows = iter_rows(state().engine, filters, Scope(trader_zone(), today()))
     for chunk in chunks(fmt, rows):
         output.write(chunk.encode())
 
@@ -70,7 +71,7 @@ def purge_command(older_than: str | None, dry_run: bool, yes: bool) -> None:
     if not dry_run and not yes:
         click.confirm(f"Erase the personal data of statements submitted before "
                       f"{cutoff.isoformat()}?", abort=True)
-    report = purge(audit_engine(), cutoff, period=str(period), dry_run=dry_run)
+    report = purge(state().engine, cutoff, period=str(period), dry_run=dry_run)
     verb = "Would erase" if dry_run else "Erased"
     click.echo(f"{verb} the personal data of {len(report.references)} statements submitted "
                f"before {cutoff.isoformat()}")

@@ -15,10 +15,10 @@ from flask import current_app, has_app_context
 from sqlalchemy import Connection, Engine, Row, delete, insert, select, update
 
 from ..signals import decision_recorded
+from ..statement import EventType
 from ..storage.chain import lock_head
 from ..storage.statements import append_event
-from ..storage.tables import ledger, statements
-from .tables import decisions_index
+from ..storage.tables import decisions_index, ledger, statements
 
 DECISIONS = ("accepted", "rejected", "refunded", "key-revoked")
 STATES = ("undecided", "accepted", "rejected", "refunded")
@@ -81,7 +81,7 @@ def record_decision(engine: Engine, reference: str, decision: Decision) -> dict[
         lock_head(conn)  # first statement: SQLite waits for the write lock instead of failing
         submitted_at = _submitted_at(conn, reference)
         data = event_data(decision, submitted_at)
-        seq = append_event(conn, reference, "decision", data)
+        seq = append_event(conn, reference, EventType.DECISION, data)
         recorded_at = conn.execute(
             select(ledger.c.recorded_at).where(ledger.c.seq == seq)).scalar_one()
         apply_to_index(conn, reference, data, seq, recorded_at)

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, insert, select
 
 from ..storage.statements import utcnow
+from ..storage.tables import verifications
 from ..storage.verify import verify_chain
-from .tables import verifications
 
 #: After this long without a check, the banner says the result is stale.
 STALE_AFTER = timedelta(days=1)

@@ -16,9 +16,8 @@ from typing import Any
 
 from sqlalchemy import Column, ColumnElement, Engine, Select, and_, or_, select
 
-from ..storage.tables import statements
+from ..storage.tables import decisions_index, statements
 from .queries import Filters, Scope, StatementRow, base_select, fetch, matching_seqs
-from .tables import decisions_index
 
 PAGE_SIZE = 50
 BATCH_SIZE = 1000

@@ -22,8 +22,7 @@ from sqlalchemy import (
     true,
 )
 
-from ..storage.tables import ledger, outbox, statements
-from .tables import decisions_index
+from ..storage.tables import decisions_index, ledger, outbox, statements
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from ..storage.statements import content_hash, events_of
-from ..storage.tables import documents, ledger, outbox, statements
+from ..statement import CONTENT_FIELD, EventType, content_hash, erased_fields
+from ..storage.statements import events_of
+from ..storage.tables import decisions_index, documents, ledger, outbox, statements
 from .proof import EntryProof, prove_entry
-from .tables import decisions_index
-
-RECEIPT_PDF = "receipt-pdf"
-ACKNOWLEDGEMENT_EML = "acknowledgement-eml"
 
 
 @dataclass(frozen=True)
@@ -68,12 +65,12 @@ def load_record(engine: Engine, reference: str) -> StatementRecord | None:
 
 
 def _record(row: Any, proof: EntryProof) -> StatementRecord:
-    content = json.loads(row.body).get("content") or {}
-    erased = json.loads(row.erased) if row.erased else {}
+    content = json.loads(row.body).get(CONTENT_FIELD) or {}
+    erased = erased_fields(row.erased)
     return StatementRecord(
         reference=row.reference, seq=row.seq, submitted_at=row.submitted_at,
-        content=content, content_sha256=erased.get("content") or content_hash(content),
-        erased="content" in erased, events=[], deliveries=[], documents={}, proof=proof,
+        content=content, content_sha256=erased.get(CONTENT_FIELD) or content_hash(content),
+        erased=CONTENT_FIELD in erased, events=[], deliveries=[], documents={}, proof=proof,
         flags=list(json.loads(row.flags or "[]")),
     )
 
@@ -111,15 +108,6 @@ def erased_documents(events: list[dict[str, Any]]) -> dict[str, str]:
     """Digests of documents deleted under retention, as the erasure event kept them."""
     kept: dict[str, str] = {}
     for event in events:
-        if event.get("type") == "personal-data-erased":
+        if event.get("type") == EventType.PERSONAL_DATA_ERASED:
             kept.update((event.get("data") or {}).get("documents") or {})
     return kept
-
-
-def document_content(engine: Engine, reference: str, kind: str) -> bytes | None:
-    """A stored document's bytes exactly as kept, or None."""
-    query = select(documents.c.content).where(documents.c.reference == reference,
-                                              documents.c.kind == kind)
-    with engine.connect() as conn:
-        content = conn.execute(query).scalar_one_or_none()
-    return bytes(content) if content is not None else None

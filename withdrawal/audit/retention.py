@@ -21,7 +21,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, select, update
 
-from ..storage.chain import canonical_json, lock_head, sha256_hex
+from ..statement import EventType, canonical_json, sha256_hex
+from ..storage.chain import lock_head
 from ..storage.statements import append_event
 from ..storage.tables import documents, ledger, outbox, statements
 
@@ -126,7 +127,7 @@ def erase_statement(conn: Connection, reference: str, why: Mapping[str, Any]) ->
     conn.execute(update(outbox).where(outbox.c.reference == reference)
                  .values(recipient=ERASED, last_error=None))
     kept = _delete_documents(conn, reference)
-    append_event(conn, reference, "personal-data-erased", {
+    append_event(conn, reference, EventType.PERSONAL_DATA_ERASED, {
         **why, "content_fields": list(PERSONAL_CONTENT),
         "event_fields": list(PERSONAL_EVENT_DATA), "documents": kept,
     })

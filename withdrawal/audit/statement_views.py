@@ -16,22 +16,18 @@ from flask import (
 from flask.typing import ResponseReturnValue
 
 from ..i18n import gettext
+from ..state import state
+from ..statement import DocumentKind
+from ..storage.documents import kept_document
 from ..storage.statements import utcnow
 from . import wording
-from .blueprint import blueprint
 from .bundle import bundle_files, bundle_zip
-from .context import audit_engine, auditor_name
+from .context import auditor_name
 from .decisions import DECISIONS, Decision, record_decision, refund_due
 from .forms import ActionForm, decision_form
-from .records import (
-    ACKNOWLEDGEMENT_EML,
-    RECEIPT_PDF,
-    StatementRecord,
-    document_content,
-    load_record,
-)
+from .pages import expired_form
+from .records import StatementRecord, load_record
 from .resend import ResendError, request_resend
-from .views import expired_form
 
 REJECTION_REASONS = ("Art. 16(m) exclusion", "Submitted after the withdrawal period (late)",
                      "No contract with this consumer", "Duplicate statement")
@@ -39,7 +35,7 @@ PAYMENT_MEANS = ("Same means of payment as the original transaction",)
 
 
 def _record_or_404(reference: str) -> StatementRecord:
-    record = load_record(audit_engine(), reference)
+    record = load_record(state().engine, reference)
     if record is None:
         abort(404)
     return record
@@ -57,13 +53,11 @@ def _detail(record: StatementRecord, status: int = 200, **forms: Any) -> Respons
     ), status
 
 
-@blueprint.route("/statements/<reference>")
 def statement(reference: str) -> ResponseReturnValue:
     """All that was recorded about one statement."""
     return _detail(_record_or_404(reference))
 
 
-@blueprint.route("/statements/<reference>/decision/<kind>", methods=["POST"])
 def decide(reference: str, kind: str) -> ResponseReturnValue:
     """Append a decision (never an edit) and send ``decision_recorded``."""
     if kind not in DECISIONS:
@@ -73,7 +67,7 @@ def decide(reference: str, kind: str) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _detail(record, 400, **{kind: form})
     data = form.data
-    record_decision(audit_engine(), reference, Decision(
+    record_decision(state().engine, reference, Decision(
         decision=kind, by=auditor_name(), note=data.get("note") or "",
         reason=data.get("reason") or "", refunded_on=data.get("refunded_on"),
         means_of_payment=data.get("means_of_payment") or "",
@@ -82,14 +76,13 @@ def decide(reference: str, kind: str) -> ResponseReturnValue:
     return redirect(url_for(".statement", reference=reference, _anchor="decisions"))
 
 
-@blueprint.route("/statements/<reference>/resend", methods=["POST"])
 def resend(reference: str) -> ResponseReturnValue:
     """Queue the acknowledgement again (a new outbox entry, logged as an event)."""
     _record_or_404(reference)
     if not ActionForm().validate_on_submit():
         return expired_form()
     try:
-        request_resend(audit_engine(), reference, by=auditor_name())
+        request_resend(state().engine, reference, by=auditor_name())
     except ResendError:
         flash(gettext("The acknowledgement cannot be sent again: the consumer's address was "
                       "erased under the retention period."), "error")
@@ -98,38 +91,33 @@ def resend(reference: str) -> ResponseReturnValue:
     return redirect(url_for(".statement", reference=reference, _anchor="deliveries"))
 
 
-def _document(reference: str, kind: str) -> bytes:
-    content = document_content(audit_engine(), reference, kind)
+def _document(reference: str, kind: DocumentKind) -> bytes:
+    content = kept_document(state().engine, reference, kind)
     if content is None:
         abort(404)
     return content
 
 
-@blueprint.route("/statements/<reference>/receipt.pdf")
-@blueprint.route("/statements/<reference>/receipt-download.pdf",
-                 endpoint="receipt_download", defaults={"download": True})
 def receipt(reference: str, download: bool = False) -> ResponseReturnValue:
     """The acknowledgement PDF exactly as kept: viewed inline, or downloaded."""
-    content = _document(reference, RECEIPT_PDF)
+    content = _document(reference, DocumentKind.RECEIPT_PDF)
     disposition = "attachment" if download else "inline"
     return Response(content, mimetype="application/pdf", headers={
         "Content-Disposition": f'{disposition}; filename="{reference}-acknowledgement.pdf"'})
 
 
-@blueprint.route("/statements/<reference>/acknowledgement.eml")
 def acknowledgement_eml(reference: str) -> ResponseReturnValue:
     """The consumer's acknowledgement e-mail exactly as sent (RFC 822)."""
-    content = _document(reference, ACKNOWLEDGEMENT_EML)
+    content = _document(reference, DocumentKind.ACKNOWLEDGEMENT_EML)
     return Response(content, mimetype="message/rfc822", headers={
         "Content-Disposition": f'attachment; filename="{reference}-acknowledgement.eml"'})
 
 
-@blueprint.route("/statements/<reference>/evidence.zip")
 def evidence(reference: str) -> ResponseReturnValue:
     """The evidence bundle: a ZIP anyone can check without this software."""
     record = _record_or_404(reference)
     now = utcnow()
-    files = bundle_files(audit_engine(), record, by=auditor_name(), now=now,
+    files = bundle_files(state().engine, record, by=auditor_name(), now=now,
                          readme=_readme)
     name = f"{reference}-evidence-{now.strftime('%Y%m%dT%H%M%SZ')}"
     return Response(bundle_zip(files, name, now), mimetype="application/zip", headers={

@@ -18,13 +18,14 @@ from flask import (
 from flask.typing import ResponseReturnValue
 
 from ..i18n import gettext
+from ..state import state
 from . import export, paging
-from .blueprint import blueprint
 from .chart import build_chart, daily_counts
-from .context import audit_engine, auditor_name, today, trader_zone
+from .context import auditor_name, today, trader_zone
 from .decisions import refunds_due
 from .forms import ActionForm, FilterForm
 from .integrity import latest_checks, verify_and_store
+from .pages import expired_form
 from .queries import Filters, Scope
 from .wording import KNOWN_FLAGS
 
@@ -32,20 +33,13 @@ from .wording import KNOWN_FLAGS
 DUE_SOON_DAYS = 7
 
 
-def expired_form() -> ResponseReturnValue:
-    """A POST without a valid CSRF token: nothing was done."""
-    message = gettext("The form had expired; nothing was done. Please go back and try again.")
-    return render_template("withdrawal/audit/error.html", message=message), 400
-
-
 def scope() -> Scope:
     return Scope(zone=trader_zone(), today=today())
 
 
-@blueprint.route("/")
 def overview() -> ResponseReturnValue:
     """Refunds overdue and due soon, and statements per day over 90 days."""
-    engine, current = audit_engine(), today()
+    engine, current = state().engine, today()
     due = refunds_due(engine, until=current + timedelta(days=DUE_SOON_DAYS))
     chart = build_chart(daily_counts(engine, current, trader_zone()))
     return render_template(
@@ -60,27 +54,25 @@ def _filters() -> tuple[FilterForm, Filters | None]:
     return form, form.filters() if form.validate() else None
 
 
-@blueprint.route("/statements")
 def statements() -> ResponseReturnValue:
     """Every statement, newest first, with search and filters."""
     form, filters = _filters()
     if filters is None:
         return render_template("withdrawal/audit/list.html", form=form, result=None,
                                args={}, known_flags=KNOWN_FLAGS), 400
-    result = paging.page(audit_engine(), filters, scope(),
+    result = paging.page(state().engine, filters, scope(),
                          before=request.args.get("before", type=int),
                          after=request.args.get("after", type=int), size=paging.PAGE_SIZE)
     return render_template("withdrawal/audit/list.html", form=form, result=result,
                            args=filters.as_args(), known_flags=KNOWN_FLAGS)
 
 
-@blueprint.route("/export.<any(csv, jsonl):fmt>")
 def export_list(fmt: str) -> ResponseReturnValue:
     """The filtered list as CSV or JSON Lines, streamed in constant memory."""
     _form, filters = _filters()
     if filters is None:
         abort(400)
-    rows = paging.iter_rows(audit_engine(), filters, scope(), batch=paging.BATCH_SIZE)
+    rows = paging.iter_rows(state().engine, filters, scope(), batch=paging.BATCH_SIZE)
     name = f"withdrawal-statements-{today().isoformat()}.{fmt}"
     return Response(
         stream_with_context(export.chunks(fmt, rows)), mimetype=export.MEDIA_TYPES[fmt],
@@ -88,19 +80,17 @@ def export_list(fmt: str) -> ResponseReturnValue:
     )
 
 
-@blueprint.route("/integrity")
 def integrity_page() -> ResponseReturnValue:
     """The latest verifications of the chain, and the button to run one now."""
     return render_template("withdrawal/audit/integrity.html",
-                           checks=latest_checks(audit_engine(), 20), form=ActionForm())
+                           checks=latest_checks(state().engine, 20), form=ActionForm())
 
 
-@blueprint.route("/integrity/verify", methods=["POST"])
 def verify_now() -> ResponseReturnValue:
     """Verify the whole chain now and keep the result."""
     if not ActionForm().validate_on_submit():
         return expired_form()
-    check = verify_and_store(audit_engine(), by=auditor_name())
+    check = verify_and_store(state().engine, by=auditor_name())
     if check.ok:
         flash(gettext("The chain is intact: %(n)s statements, %(m)s entries.",
                       n=check.statements, m=check.entries), "ok")

@@ -9,8 +9,10 @@ from typing import Any
 
 from babel.dates import format_datetime
 
+from ..eligibility import Status
 from ..i18n import current_language
 from ..i18n import lazy_gettext as _l
+from ..statement import EventType, Flag
 from .context import trader_zone
 
 OUTCOMES: Mapping[str, Any] = {
@@ -21,12 +23,13 @@ OUTCOMES: Mapping[str, Any] = {
     "other": _l("Other"),
 }
 
+#: The auditor's short names of the statuses (the consumer reads STATUS_MESSAGES).
 STATUSES: Mapping[str, Any] = {
-    "withdrawable": _l("withdrawable"),
-    "excluded": _l("excluded (Art. 16)"),
-    "expired": _l("period expired"),
-    "shop-policy": _l("cancellable under the shop's policy"),
-    "already-withdrawn": _l("already withdrawn"),
+    Status.WITHDRAWABLE: _l("withdrawable"),
+    Status.EXCLUDED: _l("excluded (Art. 16)"),
+    Status.EXPIRED: _l("period expired"),
+    Status.SHOP_POLICY: _l("cancellable under the shop's policy"),
+    Status.ALREADY_WITHDRAWN: _l("already withdrawn"),
 }
 
 DECISIONS: Mapping[str, Any] = {
@@ -52,12 +55,12 @@ DELIVERIES: Mapping[str, Any] = {
 }
 
 EVENTS: Mapping[str, Any] = {
-    "acknowledgement-sent": _l("Acknowledgement sent"),
-    "acknowledgement-failed": _l("Acknowledgement delivery failed"),
-    "receipt-pdf-stored": _l("Acknowledgement PDF stored"),
-    "resend-requested": _l("Acknowledgement resend requested"),
-    "decision": _l("Decision"),
-    "personal-data-erased": _l("Personal data erased (retention)"),
+    EventType.ACKNOWLEDGEMENT_SENT: _l("Acknowledgement sent"),
+    EventType.ACKNOWLEDGEMENT_FAILED: _l("Acknowledgement delivery failed"),
+    EventType.RECEIPT_PDF_STORED: _l("Acknowledgement PDF stored"),
+    EventType.RESEND_REQUESTED: _l("Acknowledgement resend requested"),
+    EventType.DECISION: _l("Decision"),
+    EventType.PERSONAL_DATA_ERASED: _l("Personal data erased (retention)"),
 }
 
 #: Names of the fields of event data (unknown fields are shown by their key).
@@ -86,8 +89,7 @@ DATA_FIELDS: Mapping[str, Any] = {
 }
 
 #: Flags the core records, offered as suggestions in the list's filter.
-KNOWN_FLAGS = ("order-not-found", "order-lookup-failed", "order-vanished", "chosen-excluded",
-               "chosen-expired", "chosen-shop-policy", "chosen-already-withdrawn")
+KNOWN_FLAGS: tuple[str, ...] = tuple(Flag)
 
 
 def label(mapping: Mapping[str, Any], key: str | None) -> str:

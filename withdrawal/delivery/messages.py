@@ -17,6 +17,7 @@ from flask_mail import Message
 from ..config import config_value
 from ..i18n import gettext
 from ..links import receipt_token
+from ..statement import Purpose, StatementContent
 from ..storage.statements import StoredStatement
 from ..templating import base_context
 
@@ -58,7 +59,7 @@ def compose(
     locale = _locale_for(purpose, content)
     with force_locale(locale):
         context = _context(statement, purpose, link_base)
-        template = "notice" if purpose == "order-notice" else "receipt"
+        template = "notice" if purpose == Purpose.ORDER_NOTICE else "receipt"
         message = FrozenMessage(
             subject=_subject(purpose, content),
             recipients=[_addressee(purpose, content, recipient)],
@@ -70,31 +71,33 @@ def compose(
             extra_headers={"Auto-Submitted": "auto-generated", "Content-Language": locale},
         )
     message.msgId = make_msgid(domain=_domain())
-    if pdf is not None and purpose != "order-notice":
+    if pdf is not None and purpose != Purpose.ORDER_NOTICE:
         message.attach(f"withdrawal-{statement.reference}.pdf", "application/pdf", pdf)
     return message
 
 
-def _locale_for(purpose: str, content: dict[str, Any]) -> str:
-    if purpose == "shop-copy":
+def _locale_for(purpose: str, content: StatementContent) -> str:
+    if purpose == Purpose.SHOP_COPY:
         return str(config_value("DEFAULT_LOCALE"))
     return str(content.get("locale") or config_value("DEFAULT_LOCALE"))
 
 
-def _subject(purpose: str, content: dict[str, Any]) -> str:
+def _subject(purpose: str, content: StatementContent) -> str:
     reference = content["reference"]
-    if purpose == "order-notice":
+    if purpose == Purpose.ORDER_NOTICE:
         return gettext("A withdrawal statement was sent for your order %(number)s",
                        number=content.get("order_number") or "")
-    if purpose == "shop-copy":
+    if purpose == Purpose.SHOP_COPY:
         return gettext("Copy: withdrawal statement %(reference)s", reference=reference)
     return gettext("Acknowledgement of receipt of your withdrawal %(reference)s",
                    reference=reference)
 
 
-def _addressee(purpose: str, content: dict[str, Any], recipient: str) -> str | tuple[str, str]:
+def _addressee(
+    purpose: str, content: StatementContent, recipient: str,
+) -> str | tuple[str, str]:
     """The consumer's name as display name: Flask-Mail encodes it, so it cannot add a header."""
-    if purpose == "acknowledgement":
+    if purpose == Purpose.ACKNOWLEDGEMENT:
         return (" ".join(str(content["name"]).split()), recipient)
     return recipient
 

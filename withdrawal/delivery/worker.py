@@ -14,11 +14,13 @@ from flask import Flask, current_app
 from flask_mail import Connection
 
 from ..config import config_value
-from ..extension import state
+from ..receipt.issue import receipt_pdf
 from ..signals import receipt_delivered, receipt_failed
+from ..state import state
+from ..statement import DocumentKind, EventType, Purpose
+from ..storage.documents import keep_document
 from ..storage.statements import append_event, load_statement, utcnow
 from . import outbox
-from .documents import ACKNOWLEDGEMENT_EML, receipt_pdf, store_document
 from .messages import FrozenMessage, compose
 
 log = logging.getLogger(__name__)
@@ -67,7 +69,7 @@ def _message(entry: outbox.Entry) -> FrozenMessage:
     statement = load_statement(engine, entry.reference)
     if statement is None:
         raise LookupError(f"statement {entry.reference} not found")
-    pdf = receipt_pdf(engine, statement) if entry.purpose != "order-notice" else None
+    pdf = receipt_pdf(engine, statement) if entry.purpose != Purpose.ORDER_NOTICE else None
     return compose(statement, entry.purpose, entry.recipient, pdf=pdf,
                    link_base=entry.link_base)
 
@@ -96,12 +98,13 @@ def _record_success(entry: outbox.Entry, message: FrozenMessage) -> None:
     engine, now = state().engine, utcnow()
     with engine.begin() as conn:
         outbox.mark_sent(conn, entry, message.msgId, now)
-        append_event(conn, entry.reference, "acknowledgement-sent", {
+        append_event(conn, entry.reference, EventType.ACKNOWLEDGEMENT_SENT, {
             "purpose": entry.purpose, "recipient": entry.recipient,
             "message_id": message.msgId, "attempt": entry.attempts, "sent_at": now.isoformat(),
         })
-    if entry.purpose == "acknowledgement":
-        store_document(engine, entry.reference, ACKNOWLEDGEMENT_EML, message.as_bytes())
+    if entry.purpose == Purpose.ACKNOWLEDGEMENT:
+        keep_document(engine, entry.reference, DocumentKind.ACKNOWLEDGEMENT_EML,
+                      message.as_bytes())
     receipt_delivered.send(current_app._get_current_object(),  # type: ignore[attr-defined]
                            reference=entry.reference, purpose=entry.purpose,
                            recipient=entry.recipient, message_id=message.msgId)
@@ -116,7 +119,7 @@ def _record_failure(entry: outbox.Entry, exc: Exception) -> bool:
                 entry.reference, entry.purpose, entry.attempts, error)
     with state().engine.begin() as conn:
         outbox.mark_failed(conn, entry, error, final=final, retry_at=retry_at)
-        append_event(conn, entry.reference, "acknowledgement-failed", {
+        append_event(conn, entry.reference, EventType.ACKNOWLEDGEMENT_FAILED, {
             "purpose": entry.purpose, "recipient": entry.recipient, "error": error,
             "attempt": entry.attempts, "final": final,
             "retry_at": _iso(None if final else retry_at),

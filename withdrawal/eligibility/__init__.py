@@ -11,16 +11,17 @@ the interpretations chosen are in docs/legal-engine.md.
 
 from __future__ import annotations
 
-from .model import Assessment, ShopPolicy, Status
+from .model import STATUS_MESSAGES, Assessment, ShopPolicy, Status, status_message
 from .periods import Calendar, PeriodEnd, add_months, holiday_dates, is_day_off, period_end
 from .reasons import CATALOGUE, N_, Reason, ReasonType
 from .rules import assess, assess_order
-from .zones import COUNTRY_ZONES, country_zones, normalise_country
+from .zones import COUNTRY_ZONES, consumer_timezone, country_zones, normalise_country
 
 __all__ = [
     "CATALOGUE",
     "COUNTRY_ZONES",
     "N_",
+    "STATUS_MESSAGES",
     "Assessment",
     "Calendar",
     "PeriodEnd",
@@ -31,9 +32,11 @@ __all__ = [
     "add_months",
     "assess",
     "assess_order",
+    "consumer_timezone",
     "country_zones",
     "holiday_dates",
     "is_day_off",
     "normalise_country",
     "period_end",
+    "status_message",
 ]

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from .periods import zone
-from .reasons import Reason
+from .reasons import N_, Reason
 
 
 class Status(enum.StrEnum):
@@ -25,6 +25,27 @@ class Status(enum.StrEnum):
     """The statutory period has ended, but a shop rule still allows cancelling."""
     ALREADY_WITHDRAWN = "already-withdrawn"
     """An earlier statement already covers this line."""
+
+
+#: What each status tells the consumer: the same words on the pages, in the e-mail and in the
+#: PDF (English msgids, translated where they are shown).
+STATUS_MESSAGES: Mapping[Status, str] = {
+    Status.WITHDRAWABLE: N_("You can withdraw from this item."),
+    Status.EXCLUDED: N_("The right of withdrawal seems not to apply to this item."),
+    Status.EXPIRED: N_("The withdrawal period for this item seems to have ended."),
+    Status.SHOP_POLICY: N_(
+        "The statutory period has ended, but our own policy still lets you cancel."
+    ),
+    Status.ALREADY_WITHDRAWN: N_("You have already withdrawn from this item."),
+}
+
+
+def status_message(status: object) -> str | None:
+    """The English msgid for a recorded status, or None for a status this version lacks."""
+    try:
+        return STATUS_MESSAGES[Status(str(status))]
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)

@@ -62,3 +62,11 @@ def normalise_country(code: str | None) -> str:
 def country_zones(code: str | None) -> tuple[str, ...]:
     """The IANA zones of a country, main zone first; empty for a country not in the table."""
     return COUNTRY_ZONES.get(normalise_country(code), ())
+
+
+def consumer_timezone(country: str | None, trader_timezone: str) -> str:
+    """The zone the date and time of submission is shown in: the main zone of the consumer's
+    country (its first listed), else the trader's. The receipt shows UTC beside it, so nothing
+    is lost where a country has several zones."""
+    zones = country_zones(country)
+    return zones[0] if zones else trader_timezone

@@ -8,7 +8,6 @@ statement always gives the same bytes.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -30,6 +29,8 @@ from reportlab.platypus import (
     Table,
 )
 
+from ..eligibility.model import status_message
+from ..statement import canonical_json
 from .document import (
     FRAME_WIDTH,
     RULE,
@@ -47,12 +48,6 @@ from .document import (
     styles,
     table_style,
 )
-
-
-def canonical_json(statement: Mapping[str, Any]) -> bytes:
-    """The statement as the attachment carries it: sorted keys, no whitespace, UTF-8."""
-    text = json.dumps(dict(statement), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return text.encode("utf-8")
 
 
 def attachment_name(reference: str) -> str:
@@ -304,22 +299,9 @@ def _period_facts(ctx: _Receipt, assessment: Mapping[str, Any]) -> list[str]:
 
 
 def _status_words(gettext: Gettext, status: object) -> str:
-    # The same msgids as the select step, so the consumer reads the same words in both.
-    match status:
-        case "withdrawable":
-            return gettext("You can withdraw from this item.")
-        case "excluded":
-            return gettext("The right of withdrawal seems not to apply to this item.")
-        case "expired":
-            return gettext("The withdrawal period for this item seems to have ended.")
-        case "shop-policy":
-            return gettext(
-                "The statutory period has ended, but our own policy still lets you cancel."
-            )
-        case "already-withdrawn":
-            return gettext("You have already withdrawn from this item.")
-        case _:
-            return str(status or "")  # a status added later is shown as recorded
+    # The same words as the pages and the e-mail (eligibility.STATUS_MESSAGES).
+    message = status_message(status)
+    return gettext(message) if message else str(status or "")  # a later status: as recorded
 
 
 def _instant(ctx: _Receipt, value: object, assessment: Mapping[str, Any]) -> str:

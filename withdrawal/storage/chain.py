@@ -7,7 +7,6 @@ chain stays verifiable: the erased field keeps its digest in ``erased``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -16,16 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select, update
 
+from ..statement import canonical_json, erased_fields, sha256_hex
 from .tables import GENESIS_HASH, chain_head, ledger
-
-
-def canonical_json(value: Any) -> bytes:
-    """The one byte form that is hashed: sorted keys, no spaces, UTF-8."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def field_digests(
@@ -87,10 +78,10 @@ def append(
 
 def recompute(row: Row[Any]) -> str:
     """The hash a ledger row should have, from what is stored now."""
-    erased = json.loads(row.erased) if row.erased else None
     return entry_hash(
         seq=row.seq, kind=row.kind, reference=row.reference, recorded_at=row.recorded_at,
-        prev_hash=row.prev_hash, digests=field_digests(json.loads(row.body), erased),
+        prev_hash=row.prev_hash, digests=field_digests(json.loads(row.body),
+                                                       erased_fields(row.erased)),
     )
 
 

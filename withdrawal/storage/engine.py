@@ -38,8 +38,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def create_schema(engine: Engine) -> None:
     """Create missing tables and the chain's head row; safe to run again."""
-    from ..audit import tables as _audit_tables  # noqa: F401  (registers the audit's tables)
-
     metadata.create_all(engine)
     with engine.begin() as conn:
         if conn.execute(select(chain_head.c.id)).first() is not None:

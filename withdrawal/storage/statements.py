@@ -12,7 +12,15 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select
 
-from .chain import append, canonical_json, lock_head, sha256_hex
+from ..statement import (
+    CONTENT_FIELD,
+    EventType,
+    Purpose,
+    StatementContent,
+    content_hash,
+    is_erased,
+)
+from .chain import append, lock_head
 from .tables import ledger, outbox, statement_lines, statements
 
 #: Crockford's base32 without the letters people misread (I, L, O, U).
@@ -27,14 +35,14 @@ def new_reference() -> str:
 
 @dataclass(frozen=True)
 class Recipient:
-    purpose: str  # acknowledgement, order-notice, shop-copy
+    purpose: Purpose
     address: str
 
 
 @dataclass(frozen=True)
 class StoredStatement:
     reference: str
-    content: dict[str, Any]
+    content: StatementContent
     content_hash: str
     seq: int
     entry_hash: str
@@ -44,7 +52,7 @@ class StoredStatement:
 
 #: Builds the statement's content at the server's instant of submission, given the lines that
 #: earlier statements already cover (line_id -> reference).
-ContentBuilder = Callable[[datetime, Mapping[str, str], str], dict[str, Any]]
+ContentBuilder = Callable[[datetime, Mapping[str, str], str], StatementContent]
 
 
 def utcnow() -> datetime:
@@ -57,7 +65,7 @@ def record_statement(
     submission_key: str,
     order_number: str | None,
     build: ContentBuilder,
-    recipients: Callable[[dict[str, Any]], Sequence[Recipient]],
+    recipients: Callable[[StatementContent], Sequence[Recipient]],
     link_base: str | None = None,
 ) -> tuple[str, bool]:
     """Record the statement once per ``submission_key``: returns (reference, created)."""
@@ -70,7 +78,7 @@ def record_statement(
         reference = _unused_reference(conn)
         content = build(now, withdrawn_lines(conn, order_number), reference)
         entry = append(conn, kind="statement", reference=reference,
-                       body={"content": content}, recorded_at=now)
+                       body={CONTENT_FIELD: content}, recorded_at=now)
         _index(conn, content, entry.seq, submission_key, now)
         for recipient in recipients(content):
             owe_message(conn, reference, recipient, link_base=link_base, now=now)
@@ -83,7 +91,7 @@ def owe_message(
 ) -> int:
     """One more outbox entry for ``reference``, due at once; returns its id."""
     result = conn.execute(insert(outbox).values(
-        reference=reference, purpose=recipient.purpose, recipient=recipient.address,
+        reference=reference, purpose=str(recipient.purpose), recipient=recipient.address,
         link_base=link_base, status="pending", attempts=0, next_attempt_at=now,
         created_at=now,
     ))
@@ -109,7 +117,9 @@ def _unused_reference(conn: Connection) -> str:
             return reference
 
 
-def _index(conn: Connection, content: dict[str, Any], seq: int, key: str, now: datetime) -> None:
+def _index(
+    conn: Connection, content: StatementContent, seq: int, key: str, now: datetime,
+) -> None:
     conn.execute(insert(statements).values(
         reference=content["reference"], seq=seq, submission_key=key, submitted_at=now,
         name=content["name"], email=content["email"], email_lower=content["email"].lower(),
@@ -150,21 +160,17 @@ def load_statement(engine: Engine, reference: str) -> StoredStatement | None:
         ).first()
     if row is None:
         return None
-    content = json.loads(row.body)["content"]
+    content: StatementContent = json.loads(row.body)[CONTENT_FIELD]
     return StoredStatement(
         reference=reference, content=content, content_hash=content_hash(content),
         seq=row.seq, entry_hash=row.hash, submitted_at=row.submitted_at,
-        erased="content" in json.loads(row.erased or "{}"),
+        erased=is_erased(row.erased),
     )
 
 
-def content_hash(content: Mapping[str, Any]) -> str:
-    """The SHA-256 printed on the acknowledgement: of the canonical JSON embedded in its PDF."""
-    return sha256_hex(canonical_json(dict(content)))
-
-
 def append_event(
-    engine: Engine | Connection, reference: str, event_type: str, data: Mapping[str, Any],
+    engine: Engine | Connection, reference: str, event_type: EventType,
+    data: Mapping[str, Any],
 ) -> int:
     """Append a later fact (delivery, decision, resend) about a statement to the chain."""
     if isinstance(engine, Connection):
@@ -174,11 +180,11 @@ def append_event(
 
 
 def _append_event(
-    conn: Connection, reference: str, event_type: str, data: Mapping[str, Any],
+    conn: Connection, reference: str, event_type: EventType, data: Mapping[str, Any],
 ) -> int:
     lock_head(conn)
     now = utcnow()
-    body = {"type": event_type, "data": dict(data)}
+    body = {"type": str(event_type), "data": dict(data)}
     return append(conn, kind="event", reference=reference, body=body, recorded_at=now).seq
 
 

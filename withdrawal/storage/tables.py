@@ -1,5 +1,11 @@
-"""Tables. ``ledger`` is the append-only hash chain and the source of truth; ``statements`` and
-``statement_lines`` are search indexes over it that ``verify`` checks against the chain."""
+"""Every table of the record, on one ``metadata`` (the Alembic migrations in
+``withdrawal/migrations`` are written against it).
+
+``ledger`` is the append-only hash chain and the source of truth; ``statements`` and
+``statement_lines`` are search indexes over it that ``verify`` checks against the chain;
+``outbox`` holds the messages owed, ``documents`` the documents kept byte for byte. The audit
+area's ``decisions_index`` is derived from the chain's decision events (it can always be
+rebuilt from them) and ``verifications`` only remembers results of ``verify``."""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Dialect,
     ForeignKey,
@@ -123,8 +130,40 @@ documents = Table(
     metadata,
     Column("reference", String(16), ForeignKey("withdrawal_statements.reference"),
            primary_key=True),
-    Column("kind", String(32), primary_key=True),  # receipt-pdf
+    Column("kind", String(32), primary_key=True),  # a statement.DocumentKind
     Column("sha256", String(64), nullable=False),
     Column("content", LargeBinary, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+)
+
+decisions_index = Table(
+    "withdrawal_decisions_index",
+    metadata,
+    Column("reference", String(16), primary_key=True),
+    # The statement's place in the list, copied so that a list filtered by decision state is
+    # read in order from this table's own index.
+    Column("submitted_at", UTCDateTime, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    # undecided (only a key revocation so far), accepted, rejected, refunded
+    Column("state", String(16), nullable=False),
+    Column("refund_due", Date),
+    Column("refunded_on", Date),
+    Column("key_revoked_at", UTCDateTime),
+    Column("decided_at", UTCDateTime, nullable=False),
+    Column("last_seq", BigInteger, nullable=False),  # the latest decision event applied
+    # Serves the list filtered by state or refund (due dates follow submission dates) and the
+    # overview's refunds (accepted and not yet refunded: a small working set).
+    Index("ix_withdrawal_decisions_index_list", "state", "submitted_at", "seq"),
+)
+
+verifications = Table(
+    "withdrawal_verifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("checked_at", UTCDateTime, nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("statements", Integer, nullable=False),
+    Column("entries", Integer, nullable=False),
+    Column("problem", Text, nullable=False, default=""),
+    Column("checked_by", Text, nullable=False, default=""),
 )

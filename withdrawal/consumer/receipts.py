@@ -8,13 +8,13 @@ from flask import Response, abort, request
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 
-from .blueprint import blueprint
-from .blueprint import render_page as _render
-from .delivery.documents import receipt_pdf
-from .extension import state, trader
-from .i18n import current_language, gettext
-from .links import reference_from_token
-from .storage.statements import StoredStatement, load_statement
+from ..i18n import current_language, gettext
+from ..links import reference_from_token
+from ..receipt.issue import receipt_pdf
+from ..receipt.modelform import render_model_form_pdf
+from ..state import state, trader
+from ..storage.statements import StoredStatement, load_statement
+from .pages import render_page
 
 
 def _statement(token: str) -> StoredStatement:
@@ -27,18 +27,16 @@ def _statement(token: str) -> StoredStatement:
     return statement
 
 
-@blueprint.route("/receipt/<token>")
 def receipt(token: str) -> ResponseReturnValue:
     """The on-screen receipt (R10), reached through the signed link only."""
     statement = _statement(token)
     content = statement.content
     local_zone = content.get("timezone") or trader().timezone
     ZoneInfo(local_zone)  # a stored zone that no longer exists would fail here, loudly
-    return _render("RECEIPT", statement=statement, content=content, local_zone=local_zone,
-                   token=token)
+    return render_page("RECEIPT", statement=statement, content=content, local_zone=local_zone,
+                       token=token)
 
 
-@blueprint.route("/receipt/<token>/withdrawal.pdf")
 def receipt_pdf_download(token: str) -> ResponseReturnValue:
     """The acknowledgement's PDF, the same bytes the e-mail carries (R10)."""
     statement = _statement(token)
@@ -50,12 +48,9 @@ def receipt_pdf_download(token: str) -> ResponseReturnValue:
     })
 
 
-@blueprint.route("/model-form.pdf")
 def model_form() -> ResponseReturnValue:
     """The Annex I(B) model withdrawal form in the consumer's language, with our details: the
     function supplements, never replaces, the other ways to withdraw (Art. 11a(1))."""
-    from .receipt.modelform import render_model_form_pdf
-
     lang = current_language()
     with force_locale(lang):
         pdf = render_model_form_pdf(trader=trader(), gettext=gettext, locale=lang)

@@ -10,7 +10,7 @@ from wtforms import HiddenField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .i18n import lazy_gettext as _l
+from ..i18n import lazy_gettext as _l
 
 
 def no_control_characters(_form: Any, field: Any) -> None:

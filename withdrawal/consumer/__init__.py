@@ -1,0 +1,42 @@
+"""The consumer's side: the three steps, the on-screen receipt and its PDF, the model form.
+
+:func:`create_blueprint` builds the ``withdrawal`` blueprint with every route in one table;
+``Withdrawal.init_app`` registers it under ``WITHDRAWAL_URL_PREFIX``.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask_wtf.csrf import CSRFError
+
+from .. import security
+from ..resources import resource_dir
+from . import receipts, steps
+from .pages import csrf_error, switch_language, template_context
+
+#: (rule, endpoint, view, methods): the consumer's URLs under the prefix.
+ROUTES = (
+    ("/", "identify", steps.identify, ("GET", "POST")),
+    ("/select", "select", steps.select, ("GET", "POST")),
+    ("/confirm", "confirm", steps.confirm, ("GET", "POST")),
+    ("/receipt/<token>", "receipt", receipts.receipt, ("GET",)),
+    ("/receipt/<token>/withdrawal.pdf", "receipt_pdf_download", receipts.receipt_pdf_download,
+     ("GET",)),
+    ("/model-form.pdf", "model_form", receipts.model_form, ("GET",)),
+)
+
+
+def create_blueprint() -> Blueprint:
+    """The ``withdrawal`` blueprint: templates, static files, the template context, the
+    language switch, the security headers and the routes."""
+    blueprint = Blueprint(
+        "withdrawal", __name__, template_folder=resource_dir("templates"),
+        static_folder=resource_dir("static"), static_url_path="/static",
+    )
+    blueprint.before_request(switch_language)
+    blueprint.after_request(security.headers)
+    blueprint.context_processor(template_context)
+    blueprint.register_error_handler(CSRFError, csrf_error)
+    for rule, endpoint, view, methods in ROUTES:
+        blueprint.add_url_rule(rule, endpoint, view, methods=list(methods))
+    return blueprint

@@ -1,0 +1,139 @@
+"""The three steps: identify, select, confirm.
+
+Only the confirm POST records anything (R6), through ``submission.submit_statement``; these
+views only translate HTTP. Order data is asked again at every step and never travels through
+the browser.
+"""
+
+from __future__ import annotations
+
+from flask import redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
+
+from ..domain import Order, OrderLine
+from ..eligibility import Assessment
+from ..i18n import current_language, gettext
+from ..links import receipt_url
+from ..orders import assessed_now, look_up, order_again, preselected
+from ..state import state
+from ..storage.statements import reference_for_key
+from ..submission import submit_statement
+from .draft import Draft
+from .forms import ConfirmForm, IdentifyForm, SelectForm
+from .pages import csrf_error, render_page
+
+DRAFT_KEY = "withdrawal_draft"
+
+
+def _draft() -> Draft | None:
+    return Draft.from_session(session.get(DRAFT_KEY))
+
+
+def _save(draft: Draft) -> None:
+    session[DRAFT_KEY] = draft.to_session()
+
+
+def _order_of(draft: Draft) -> Order | None:
+    return order_again(draft.order_number, draft.email) if draft.matched else None
+
+
+def identify() -> ResponseReturnValue:
+    """Step 1 of 3: name, e-mail address, order number (R5)."""
+    draft = _draft()
+    form = IdentifyForm(obj=draft if request.method == "GET" else None)
+    if form.validate_on_submit():
+        order, flags = look_up(form.order_number.data, form.email.data)
+        new = Draft(name=form.name.data, email=form.email.data,
+                    order_number=form.order_number.data, matched=order is not None, flags=flags)
+        if order is not None:
+            new.lines = preselected(assessed_now(order))
+        _save(new)
+        return redirect(url_for(".select"))
+    return render_page("IDENTIFY", 400 if form.errors else 200, form=form, step=1)
+
+
+def select() -> ResponseReturnValue:
+    """Step 2 of 3: the order's lines with their assessment, or a description (R11, R14)."""
+    draft = _draft()
+    if draft is None:
+        return redirect(url_for(".identify"))
+    order = _order_of(draft)
+    assessed = assessed_now(order) if order else []
+    form = SelectForm()
+    form.lines.choices = [(line.line_id, line.title) for line, _a in assessed]
+    if request.method == "GET":
+        form.lines.data, form.description.data = draft.lines, draft.description
+    elif form.validate_on_submit() and _has_choice(form, order):
+        draft.lines = list(form.lines.data or []) if order else []
+        draft.description = "" if order else (form.description.data or "")
+        _save(draft)
+        return redirect(url_for(".confirm"))
+    context = {"form": form, "step": 2, "order": order, "assessed": assessed, "draft": draft}
+    return render_page("SELECT", 400 if form.errors else 200, **context)
+
+
+def _has_choice(form: SelectForm, order: Order | None) -> bool:
+    if order is None or form.lines.data:
+        return True
+    form.lines.errors = [gettext("Please choose at least one product.")]
+    return False
+
+
+def confirm() -> ResponseReturnValue:
+    """Step 3 of 3: the summary and the confirmation function (R6, R7)."""
+    form = ConfirmForm()
+    if request.method == "POST":
+        return _submit(form)
+    draft = _draft()
+    if draft is None:
+        return redirect(url_for(".identify"))
+    form.key.data = draft.submission_key()
+    return _confirm_page(form, draft)
+
+
+def _chosen(draft: Draft, order: Order | None) -> list[tuple[OrderLine, Assessment]]:
+    if order is None:
+        return []
+    return [(line, a) for line, a in assessed_now(order) if line.line_id in draft.lines]
+
+
+def _confirm_page(form: ConfirmForm, draft: Draft, status: int = 200) -> ResponseReturnValue:
+    order = _order_of(draft)
+    return render_page("CONFIRM", status, form=form, step=3, draft=draft, order=order,
+                       chosen=_chosen(draft, order))
+
+
+def _submit(form: ConfirmForm) -> ResponseReturnValue:
+    draft = _draft()
+    if not form.validate_on_submit():
+        return _stale_confirmation(draft)
+    if draft is None or form.key.data != draft.submission_key():
+        return _other_confirmation(form, draft)
+    submission = submit_statement(draft.to_request(current_language()),
+                                  submission_key=draft.submission_key(),
+                                  link_base=request.url_root)
+    session.pop(DRAFT_KEY, None)
+    return redirect(receipt_url(submission.reference))
+
+
+def _other_confirmation(form: ConfirmForm, draft: Draft | None) -> ResponseReturnValue:
+    """A confirmation of another draft: the receipt if it was already recorded (R20), else
+    the current draft's summary again (409), or step 1 when there is none."""
+    existing = reference_for_key(state().engine, form.key.data or "")
+    if existing:
+        return redirect(receipt_url(existing))
+    if draft is None:
+        return redirect(url_for(".identify"))
+    form.key.data = draft.submission_key()
+    return _confirm_page(form, draft, 409)
+
+
+def _stale_confirmation(draft: Draft | None) -> ResponseReturnValue:
+    """An expired CSRF token: show the summary again with a fresh one, record nothing."""
+    if draft is None:
+        return csrf_error(CSRFError())
+    form = ConfirmForm(formdata=None)
+    form.key.data = draft.submission_key()
+    form.csrf_token.errors = [gettext("Your session has expired.")]
+    return _confirm_page(form, draft, 400)

@@ -1,0 +1,96 @@
+"""The shop's orders as the withdrawal function sees them: the look-up (number and e-mail must
+both match, R5), its rate limit, and each line's assessment by the legal engine.
+
+Nothing about an order is shown unless number and e-mail both match, and the "not found"
+answer is the same whichever was wrong. A failing shop backend or a client over the look-up
+limit never blocks the statement: it goes on unmatched and flagged (R4, R11).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from .config import config_value
+from .domain import Order, OrderLine, OrderSource, Trader
+from .eligibility import Assessment, ShopPolicy, Status, assess
+from .state import state, trader
+from .statement import Flag
+from .storage.statements import utcnow, withdrawn_lines
+
+log = logging.getLogger(__name__)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().casefold()
+
+
+def find_order(source: OrderSource, number: str, email: str) -> tuple[Order | None, list[str]]:
+    """The order only when number and e-mail both match; flags say why a look-up failed."""
+    number, email = number.strip(), email.strip()
+    try:
+        order = source.find_order(number, email)
+    except Exception:  # the shop's backend failing must not block the statement
+        log.exception("order look-up failed for a withdrawal statement")
+        return None, [Flag.ORDER_LOOKUP_FAILED]
+    if order is None:
+        return None, [Flag.ORDER_NOT_FOUND]
+    if order.number.strip() != number or normalise_email(order.email) != normalise_email(email):
+        return None, [Flag.ORDER_NOT_FOUND]
+    return order, []
+
+
+def look_up(number: str, email: str) -> tuple[Order | None, list[str]]:
+    """The consumer's look-up of an order (step 1), unless this client is over the look-up
+    limit: then the statement goes on unmatched and flagged, never refused."""
+    limiter = state().lookup_limiter
+    if limiter is not None and not limiter.allow():
+        return None, [Flag.LOOKUP_RATE_LIMITED]
+    return find_order(state().order_source, number, email)
+
+
+def order_again(number: str, email: str) -> Order | None:
+    """The order asked again at a later step: order data never travels through the browser."""
+    order, _flags = find_order(state().order_source, number, email)
+    return order
+
+
+@dataclass(frozen=True)
+class LawContext:
+    """What the legal engine needs beyond the order: the trader's country and zone, and policy."""
+
+    trader: Trader
+    policy: ShopPolicy
+
+
+def law_context() -> LawContext:
+    """The app's trader and shop policy (``WITHDRAWAL_PREORDER_CANCEL_DAYS_BEFORE_RELEASE``)."""
+    days = config_value("PREORDER_CANCEL_DAYS_BEFORE_RELEASE")
+    return LawContext(trader(), ShopPolicy(preorder_cancel_days_before_release=days))
+
+
+def assess_lines(
+    order: Order, at: datetime, law: LawContext, already_withdrawn: Mapping[str, str],
+) -> list[tuple[OrderLine, Assessment]]:
+    return [
+        (line, assess(
+            order, line, at, trader_country=law.trader.country,
+            trader_timezone=law.trader.timezone, policy=law.policy,
+            already_withdrawn=already_withdrawn,
+        ))
+        for line in order.lines
+    ]
+
+
+def assessed_now(order: Order) -> list[tuple[OrderLine, Assessment]]:
+    """Each line of ``order`` as the legal engine sees it now, earlier statements included."""
+    with state().engine.connect() as conn:
+        withdrawn = withdrawn_lines(conn, order.number)
+    return assess_lines(order, utcnow(), law_context(), withdrawn)
+
+
+def preselected(assessed: Sequence[tuple[OrderLine, Assessment]]) -> list[str]:
+    """Withdrawable lines are ticked by default; every other line stays selectable (R11)."""
+    return [line.line_id for line, a in assessed if a.status is Status.WITHDRAWABLE]

@@ -1,0 +1,79 @@
+"""Issuing the acknowledgement's PDF for the app: rendered once in the consumer's language,
+sealed when the shop configured a key (``WITHDRAWAL_SIGNING_KEY`` and ``_PASSWORD``), and kept
+byte for byte, so the download, every e-mail and the evidence bundle carry the same bytes.
+
+This is the one place that reads the signing key and its password; ``pdf.py`` renders and
+``signing.py`` seals without knowing about Flask.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask
+from flask_babel import force_locale
+from sqlalchemy import Engine
+
+from ..config import config_value
+from ..i18n import gettext
+from ..statement import DocumentKind, EventType, sha256_hex
+from ..storage.documents import keep_document, kept_document
+from ..storage.statements import StoredStatement
+from .pdf import render_receipt_pdf
+
+
+@dataclass(frozen=True)
+class Seal:
+    """The PKCS#12 file and its password that seal receipts."""
+
+    key_path: str
+    password: bytes | None
+
+    @classmethod
+    def configured(cls, app: Flask | None = None) -> Seal | None:
+        """The app's seal, or None when no key is configured."""
+        key = config_value("SIGNING_KEY", app)
+        if not key:
+            return None
+        password = config_value("SIGNING_KEY_PASSWORD", app)
+        return cls(str(key), password.encode() if isinstance(password, str) else password)
+
+    def apply(self, pdf: bytes) -> bytes:
+        from .signing import seal_pdf
+
+        return seal_pdf(pdf, pkcs12_path=self.key_path, password=self.password)
+
+
+
+def render_receipt(statement: StoredStatement, seal: Seal | None) -> bytes:
+    """The receipt PDF of ``statement`` in its language, sealed if ``seal`` is given."""
+    locale = statement.content.get("locale") or "en"
+    with force_locale(locale):
+        pdf = render_receipt_pdf(statement.content, statement_hash=statement.content_hash,
+                                 gettext=gettext, locale=locale)
+    return seal.apply(pdf) if seal is not None else pdf
+
+
+def receipt_pdf(engine: Engine, statement: StoredStatement) -> bytes:
+    """The kept receipt PDF, rendering and keeping it on first use (call in an app context).
+    Its SHA-256 goes into the chain with it, as a ``receipt-pdf-stored`` event."""
+    kept = kept_document(engine, statement.reference, DocumentKind.RECEIPT_PDF)
+    if kept is not None:
+        return kept
+    if statement.erased:  # a new PDF of erased placeholders would be no copy of the statement
+        raise LookupError(f"statement {statement.reference}: personal data erased")
+    seal = Seal.configured()
+    pdf = render_receipt(statement, seal)
+    event = (EventType.RECEIPT_PDF_STORED, {"sha256": sha256_hex(pdf), "sealed": seal is not None})
+    return keep_document(engine, statement.reference, DocumentKind.RECEIPT_PDF, pdf, event=event)
+
+
+def seal_problems(pdf: bytes, seal: Seal | None) -> list[str]:
+    """Why the seal on a kept PDF does not hold; empty when it is present, intact and valid.
+    The configured key's certificates are trusted; without a key the seal is still checked."""
+    from .signing import verify_pdf_seal
+
+    key, password = (seal.key_path, seal.password) if seal is not None else (None, None)
+    check = verify_pdf_seal(pdf, pkcs12_path=key, password=password)
+    ok = check.present and check.intact and check.valid
+    return [] if ok else [f"seal check failed: {check.message}"]

@@ -1,0 +1,152 @@
+"""The recorded statement: its shape, the names of what happens to it, and its one byte form.
+
+Pure: nothing here imports Flask or SQLAlchemy. The statement's content is recorded once, in
+the hash chain, as the canonical JSON of :class:`StatementContent`; every later fact about it
+is an event of one of the :class:`EventType` kinds; the messages owed for it have a
+:class:`Purpose`; the reviewer's hints are :class:`Flag` values; the documents kept for it are
+of a :class:`DocumentKind`. The evidence bundle's stand-alone ``check.py`` keeps a deliberate
+copy of :func:`canonical_json` so that it runs without this package.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any, TypedDict
+
+from .eligibility.model import Status
+
+
+class TraderJSON(TypedDict):
+    """The trader as the acknowledgement names it."""
+
+    name: str
+    address: str
+    email: str
+
+
+class LineJSON(TypedDict):
+    """One chosen order line with its assessment at the instant of submission
+    (``Assessment.to_json()``)."""
+
+    line_id: str
+    title: str
+    quantity: int
+    unit_price: str  # a Decimal as text: JSON has no exact decimals
+    kind: str  # ProductKind value
+    assessment: dict[str, Any]
+
+
+class LabelsJSON(TypedDict):
+    """The statutory labels the consumer was shown (``StatutoryLabels.to_json()``)."""
+
+    locale: str
+    entry: str
+    confirm: str
+    verified: bool
+    source: str
+    overridden: bool
+
+
+class StatementContent(TypedDict):
+    """A withdrawal statement exactly as recorded, hashed and acknowledged.
+
+    ``submitted_at`` is the server's instant of the confirmation in UTC with microseconds
+    (Art. 11a(4): the date and time of submission); ``timezone`` the consumer's zone it is also
+    shown in. ``order_email`` is the order's own address when the order was found (R22).
+    ``contract_description`` is what the consumer wrote when no order was found (R11)."""
+
+    reference: str
+    submitted_at: str
+    timezone: str
+    locale: str
+    name: str
+    email: str
+    order_number: str | None
+    order_matched: bool
+    order_email: str | None
+    contract_description: str
+    currency: str | None
+    trader: TraderJSON
+    lines: list[LineJSON]
+    labels: LabelsJSON
+    flags: list[str]
+
+
+class Purpose(enum.StrEnum):
+    """Why a message is owed for a statement."""
+
+    ACKNOWLEDGEMENT = "acknowledgement"
+    """The acknowledgement of receipt on a durable medium, with the PDF (Art. 11a(4))."""
+    ORDER_NOTICE = "order-notice"
+    """A short notice to the order's own address when the consumer gave another (R22)."""
+    SHOP_COPY = "shop-copy"
+    """The shop's own copy (``WITHDRAWAL_NOTIFY``)."""
+
+
+class EventType(enum.StrEnum):
+    """The facts appended to the chain after a statement."""
+
+    ACKNOWLEDGEMENT_SENT = "acknowledgement-sent"
+    ACKNOWLEDGEMENT_FAILED = "acknowledgement-failed"
+    RECEIPT_PDF_STORED = "receipt-pdf-stored"
+    RESEND_REQUESTED = "resend-requested"
+    DECISION = "decision"
+    PERSONAL_DATA_ERASED = "personal-data-erased"
+
+
+class Flag(enum.StrEnum):
+    """Hints for the reviewer, recorded with the statement. None of them refuses it (R4, R11)."""
+
+    ORDER_NOT_FOUND = "order-not-found"
+    ORDER_LOOKUP_FAILED = "order-lookup-failed"
+    ORDER_VANISHED = "order-vanished"
+    LOOKUP_RATE_LIMITED = "lookup-rate-limited"
+    CHOSEN_EXCLUDED = "chosen-" + Status.EXCLUDED
+    CHOSEN_EXPIRED = "chosen-" + Status.EXPIRED
+    CHOSEN_SHOP_POLICY = "chosen-" + Status.SHOP_POLICY
+    CHOSEN_ALREADY_WITHDRAWN = "chosen-" + Status.ALREADY_WITHDRAWN
+
+    @classmethod
+    def chosen(cls, statuses: Iterable[str]) -> set[Flag]:
+        """A flag for each status of a chosen line that is not "withdrawable"."""
+        return {cls("chosen-" + status) for status in statuses if status != Status.WITHDRAWABLE}
+
+
+class DocumentKind(enum.StrEnum):
+    """The documents kept byte for byte beside a statement."""
+
+    RECEIPT_PDF = "receipt-pdf"
+    """The acknowledgement's PDF copy, as downloaded and attached."""
+    ACKNOWLEDGEMENT_EML = "acknowledgement-eml"
+    """The acknowledgement e-mail exactly as sent (RFC 5322)."""
+
+
+#: The field of a ledger entry that holds the statement's content.
+CONTENT_FIELD = "content"
+
+
+def canonical_json(value: Any) -> bytes:
+    """The one byte form that is hashed: sorted keys, no spaces, UTF-8."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def content_hash(content: Mapping[str, Any]) -> str:
+    """The SHA-256 printed on the acknowledgement: of the canonical JSON embedded in its PDF."""
+    return sha256_hex(canonical_json(dict(content)))
+
+
+def erased_fields(erased: str | None) -> dict[str, str]:
+    """A ledger row's ``erased`` column: field name -> digest kept when it was erased."""
+    return dict(json.loads(erased)) if erased else {}
+
+
+def is_erased(erased: str | None) -> bool:
+    """Whether a statement's personal data was erased under the retention period."""
+    return CONTENT_FIELD in erased_fields(erased)
