@@ -28,7 +28,8 @@ from sqlalchemy import Engine, insert, text  # noqa: E402
 from withdrawal.audit.decisions import refunds_due  # noqa: E402
 from withdrawal.audit.paging import page  # noqa: E402
 from withdrawal.audit.queries import Filters, Scope  # noqa: E402
-from withdrawal.storage.engine import create_schema, make_engine  # noqa: E402
+from withdrawal.storage.engine import make_engine  # noqa: E402
+from withdrawal.storage.schema import upgrade_schema  # noqa: E402
 from withdrawal.storage.tables import decisions_index, ledger, statements  # noqa: E402
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -149,7 +150,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         engine = make_engine(args.url or f"sqlite:///{folder}/bench.sqlite3")
-        create_schema(engine)
+        upgrade_schema(engine)
         started = time.perf_counter()
         fill(engine, args.count)
         if engine.dialect.name == "postgresql":

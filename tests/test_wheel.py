@@ -27,6 +27,10 @@ client = app.test_client()
 page = client.get("/withdrawal/", headers={"Accept-Language": "it"}).get_data(as_text=True)
 assert "Recedere dal contratto qui" in page, page
 assert client.get("/withdrawal/static/withdrawal.css").status_code == 200
+from withdrawal.storage.schema import current_revision, head_revision
+with app.app_context():
+    from withdrawal.state import engine
+    assert current_revision(engine()) == head_revision()  # the shipped migrations ran
 print("wheel OK")
 """
 
@@ -43,6 +47,8 @@ def test_wheel_installs_into_a_fresh_virtualenv(tmp_path: Path) -> None:
     assert "withdrawal/translations/it/LC_MESSAGES/withdrawal.mo" in names
     assert "withdrawal/static/withdrawal.css" in names
     assert "withdrawal/py.typed" in names
+    assert "withdrawal/migrations/script.py.mako" in names
+    assert "withdrawal/migrations/versions/0001_round_one.py" in names
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"

@@ -12,7 +12,7 @@ from .delivery.worker import deliver_due
 from .receipt.issue import Seal, seal_problems
 from .state import state
 from .storage.documents import check_documents
-from .storage.engine import create_schema
+from .storage.schema import upgrade_schema
 from .storage.verify import verify_chain
 
 
@@ -27,10 +27,12 @@ def make_cli() -> AppGroup:
 @click.command("init-db", epilog="Example: flask --app wsgi withdrawal init-db")
 @with_appcontext
 def init_db() -> None:
-    """Create the tables (safe to run again; nothing is dropped)."""
+    """Create or upgrade the tables to this version's schema (Alembic migrations shipped in the
+    package). Safe to run again and from several processes at once; nothing is dropped."""
     engine = state().engine
-    create_schema(engine)
-    click.echo(f"Tables ready in {engine.url.render_as_string(hide_password=True)}")
+    revision = upgrade_schema(engine)
+    click.echo(f"Schema at revision {revision} in "
+               f"{engine.url.render_as_string(hide_password=True)}")
 
 
 @click.command("verify", epilog="Example: flask --app wsgi withdrawal verify")

@@ -17,7 +17,8 @@ from sqlalchemy import Engine
 from .abuse import LookupLimiter
 from .config import config_value
 from .domain import OrderSource, Trader
-from .storage.engine import create_schema, make_engine
+from .storage.engine import make_engine
+from .storage.schema import upgrade_schema
 
 #: The key of ``app.extensions`` that holds the state.
 EXTENSION_KEY = "withdrawal"
@@ -37,10 +38,17 @@ class WithdrawalState:
 
     @property
     def engine(self) -> Engine:
-        """Created on first use, with the schema, so a forgotten ``init-db`` loses nothing."""
+        """Created on first use, with the schema upgraded to this version's, so a forgotten
+        ``init-db`` loses nothing. An engine whose setup failed is not kept: the next use
+        tries again."""
         if self._engine is None:
-            self._engine = make_engine(self.database_url)
-            create_schema(self._engine)
+            engine = make_engine(self.database_url)
+            try:
+                upgrade_schema(engine)
+            except BaseException:
+                engine.dispose()
+                raise
+            self._engine = engine
         return self._engine
 
     def submit(self, task: Callable[[], None]) -> None:

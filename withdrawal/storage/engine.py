@@ -5,10 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, insert, select
-from sqlalchemy.exc import IntegrityError
-
-from .tables import GENESIS_HASH, chain_head, metadata
+from sqlalchemy import Engine, create_engine, event
 
 
 def default_url(instance_path: str) -> str:
@@ -34,16 +31,3 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
-
-
-def create_schema(engine: Engine) -> None:
-    """Create missing tables and the chain's head row; safe to run again."""
-    metadata.create_all(engine)
-    with engine.begin() as conn:
-        if conn.execute(select(chain_head.c.id)).first() is not None:
-            return
-    try:
-        with engine.begin() as conn:
-            conn.execute(insert(chain_head).values(id=1, seq=0, hash=GENESIS_HASH))
-    except IntegrityError:
-        pass  # another process created it first
