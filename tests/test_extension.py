@@ -1,4 +1,4 @@
-"""The public contract shops code against (design.md)."""
+"""The public contract shops code against (README.md, "Use it in your shop")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Statutory labels (R1, R6, R18): their own catalogue, exact strings from reference/law.md."""
+"""Statutory labels (R1, R6, R18): their own catalogue, exact strings from the law summary's
+label table (docs/architecture.md, R18)."""
 
 from __future__ import annotations
 

@@ -44,8 +44,9 @@ def _label(locale: str, entry: str, confirm: str, verified: bool, source: str) -
 
 _DRAFT = "drafted for counsel review; not yet checked against the national transposition"
 
-#: The 24 official EU languages. Verified rows follow reference/law.md; the rest are careful
-#: drafts marked unverified until counsel confirms the national wording.
+#: The 24 official EU languages. Verified rows follow the statute or commentary named as their
+#: source (table under R18 in docs/architecture.md); the rest are careful drafts marked
+#: unverified until counsel confirms the national wording.
 CATALOGUE: Mapping[str, StatutoryLabels] = {
     lbl.locale: lbl
     for lbl in (

@@ -47,7 +47,7 @@ def assessment(line_id: str, status: str) -> dict[str, Any]:
 
 
 def content(reference: str, at: datetime, **overrides: Any) -> dict[str, Any]:
-    """A statement's content with the keys ``flow.build_content`` records."""
+    """A statement's content with the keys ``submission.build_content`` records."""
     statuses = overrides.pop("statuses", ["withdrawable"])
     matched = overrides.pop("order_matched", True)
     lines = [{"line_id": str(n + 1), "title": f"Licence key {n + 1}", "quantity": 1,

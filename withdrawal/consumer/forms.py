@@ -24,7 +24,7 @@ def _strip(value: Any) -> Any:
 
 
 class IdentifyForm(FlaskForm):
-    """Step 1: the only required fields the law allows (Art. 11a(4)(a)-(c), R5)."""
+    """Step 1: the only required fields the law allows (Art. 11a(2)(a)-(c), R5)."""
 
     name = StringField(
         _l("Name"), filters=[_strip],
