@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from audit_support import EML, PDF, basic, csrf, record, store_document
+from audit.support import EML, PDF, basic, csrf, record, store_document
 from flask import Flask, g
 from flask.testing import FlaskClient
 

@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from audit_support import EML, PDF, engine_of, record, store_document
+from audit.support import EML, PDF, engine_of, record, store_document
 from flask import Flask
 from flask.testing import FlaskClient
 

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from audit_support import engine_of, record
+from audit.support import engine_of, record
 from flask import Flask
 from flask.testing import FlaskClient
 

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from audit_support import csrf, engine_of, record
+from audit.support import csrf, engine_of, record
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select

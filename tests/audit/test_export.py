@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from audit_support import engine_of, record
+from audit.support import engine_of, record
 from flask import Flask
 from flask.testing import FlaskClient
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from audit_support import csrf, engine_of, record
+from audit.support import csrf, engine_of, record
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update

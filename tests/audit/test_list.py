@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from audit_support import engine_of, record
+from audit.support import engine_of, record
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, update

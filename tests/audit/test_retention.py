@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from audit_support import EML, PDF, engine_of, record, store_document
+from audit.support import EML, PDF, engine_of, record, store_document
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select

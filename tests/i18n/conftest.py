@@ -12,7 +12,7 @@ import pytest
 from babel.messages.mofile import read_mo
 from flask import Flask
 from flask.testing import FlaskClient
-from i18n_support import TRANSLATED, po_path, read_catalog
+from i18n.support import TRANSLATED, po_path, read_catalog
 from support import Consumer
 
 from wsgi import create_app

@@ -11,7 +11,7 @@ import pytest
 from babel import Locale
 from flask import Flask
 from flask_babel import force_locale
-from i18n_support import pdf_text
+from i18n.support import pdf_text
 from support import Consumer, settle
 
 from withdrawal import templating as presentation

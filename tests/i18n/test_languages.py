@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from i18n_support import TRANSLATED, html, pdf_text, shown, squash, translator
+from i18n.support import TRANSLATED, html, pdf_text, shown, squash, translator
 from support import Consumer, SMTPServer, settle
 
 from withdrawal.i18n import COMPLETE_LANGUAGES
