@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+
+#: The ``make_app`` fixture: ``make_app(**overrides)`` makes the demo shop from ``app_config``
+#: with ``overrides``.
+MakeApp = Callable[..., Flask]
 
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 _KEY = re.compile(r'id="key" name="key" type="hidden" value="([^"]+)"')

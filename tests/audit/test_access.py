@@ -3,15 +3,16 @@ every audit route; without a hook or auditors the area does not exist (404)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from audit.support import EML, PDF, basic, csrf, record, store_document
 from flask import Flask, g
 from flask.testing import FlaskClient
+from support import MakeApp
 
-from wsgi import create_app
+from withdrawal.state import state
 
 P = "/withdrawal/audit"
 REF = "{ref}"
@@ -95,20 +96,16 @@ def test_the_table_covers_every_audit_route(app: Flask) -> None:
 
 
 @pytest.fixture
-def bare_app(app_config: dict[str, Any]) -> Iterator[Callable[[Any], Flask]]:
+def bare_app(make_app: MakeApp) -> Callable[[Any], Flask]:
     """Apps without auditors, optionally with an ``audit_access`` hook."""
-    made: list[Flask] = []
 
     def make(hook: Any = None) -> Flask:
-        application = create_app({**app_config, "WITHDRAWAL_AUDITORS": {}})
+        application = make_app(WITHDRAWAL_AUDITORS={})
         if hook is not None:
-            application.extensions["withdrawal"].audit_access = hook
-        made.append(application)
+            state(application).audit_access = hook
         return application
 
-    yield make
-    for application in made:
-        application.extensions["withdrawal"].engine.dispose()
+    return make
 
 
 @pytest.mark.parametrize(("method", "url", "_expected"), ROUTES)

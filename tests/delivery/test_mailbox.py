@@ -3,26 +3,22 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
-from support import Consumer, settle
-
-from wsgi import create_app
+from support import Consumer, MakeApp, settle
 
 
 @pytest.fixture
-def demo(app_config: dict[str, Any], tmp_path: Any) -> Iterator[Flask]:
-    application = create_app({**app_config, "DEMO_MAILBOX": True, "MAIL_SUPPRESS_SEND": False,
-                              "MAIL_PORT": 1, "WITHDRAWAL_DELIVER_AFTER_COMMIT": True},
-                             instance_path=str(tmp_path / "instance"))
-    yield application
-    application.extensions["withdrawal"].engine.dispose()
+def demo(make_app: MakeApp) -> Flask:
+    """The demo shop as under ``make run``: its mailbox catches every e-mail (no SMTP server
+    on port 1), nobody is notified."""
+    return make_app(DEMO_MAILBOX=True, MAIL_SUPPRESS_SEND=False, MAIL_PORT=1,
+                    WITHDRAWAL_DELIVER_AFTER_COMMIT=True, WITHDRAWAL_NOTIFY=[])
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.sqlite_only
 def test_mailbox_shows_text_html_and_pdf(demo: Flask) -> None:
     client = demo.test_client()
     assert "No e-mail yet" in client.get("/demo/mailbox/").get_data(as_text=True)
@@ -40,7 +36,7 @@ def test_mailbox_shows_text_html_and_pdf(demo: Flask) -> None:
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.sqlite_only
 def test_mailbox_refuses_paths_outside_it(demo: Flask) -> None:
     client = demo.test_client()
     for path in ("/demo/mailbox/..%2Fwithdrawal.sqlite3", "/demo/mailbox/x.eml",

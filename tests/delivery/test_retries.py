@@ -162,9 +162,8 @@ def _pending_statements(app: Flask, n: int) -> None:
                          recipients=lambda c: [Recipient("acknowledgement", c["email"])])
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres_only
 @pytest.mark.slow
-@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_two_workers_send_200_receipts_exactly_once(
     app: Flask, smtp_server: SMTPServer,
 ) -> None:

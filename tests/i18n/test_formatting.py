@@ -16,6 +16,9 @@ from support import Consumer, settle
 
 from withdrawal import templating as presentation
 
+#: Translations do not depend on the database.
+pytestmark = pytest.mark.sqlite_only
+
 FRIDAY = datetime(2026, 12, 4, 22, 59, 59, tzinfo=UTC)
 
 

@@ -13,6 +13,9 @@ from wtforms import StringField
 from wtforms.i18n import get_translations as wtforms_catalogue
 from wtforms.validators import Length
 
+#: Translations do not depend on the database.
+pytestmark = pytest.mark.sqlite_only
+
 TOO_LONG = "Field cannot be longer than %(max)d character."
 TOO_LONG_PLURAL = "Field cannot be longer than %(max)d characters."
 

@@ -18,6 +18,9 @@ from withdrawal.i18n import COMPLETE_LANGUAGES
 from withdrawal.labels import CATALOGUE, LANGUAGES, StatutoryLabels
 from withdrawal.storage.statements import load_statement
 
+#: Translations do not depend on the database.
+pytestmark = pytest.mark.sqlite_only
+
 NAME, EMAIL, ORDER = "Maria Rossi", "mixed@demo.example", "1008"
 
 #: Strings of each stage that must not stay English.
