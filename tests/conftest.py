@@ -20,7 +20,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
-from support import Consumer, MakeApp, SMTPServer, free_port
+from support import Consumer, MakeApp, SMTPServer, free_port, serving
 
 from withdrawal import signals
 from withdrawal.state import state
@@ -175,13 +175,8 @@ def consumer(client: FlaskClient) -> Consumer:
 
 @pytest.fixture
 def smtp_server() -> Iterator[SMTPServer]:
-    from aiosmtpd.controller import Controller
-
-    server = SMTPServer("127.0.0.1", free_port())
-    controller = Controller(server, hostname=server.host, port=server.port)
-    controller.start()
-    yield server
-    controller.stop()
+    with serving(SMTPServer("127.0.0.1", free_port())) as server:
+        yield server
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from support import Consumer, MakeApp
+from support import Consumer, MakeApp, engine_of, reference_in
 
 from withdrawal.storage.statements import load_statement
 
@@ -28,8 +28,7 @@ def over_the_limit(app: Flask) -> dict[str, Any]:
     assert response.status_code == 302
     reference = response.headers["Location"]
     page = client.get(reference).get_data(as_text=True)
-    ref = page.split("<strong>W-", 1)[1][:9]
-    stored = load_statement(app.extensions["withdrawal"].engine, "W-" + ref)
+    stored = load_statement(engine_of(app), reference_in(page))
     assert stored is not None
     return stored.content
 

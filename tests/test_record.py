@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import delete, select, update
+from support import engine_of, rewrite_entry
 
 from withdrawal.statement import canonical_json, sha256_hex
 from withdrawal.storage.statements import (
@@ -21,10 +22,6 @@ from withdrawal.storage.statements import (
 )
 from withdrawal.storage.tables import GENESIS_HASH, ledger, statements
 from withdrawal.storage.verify import verify_chain
-
-
-def engine_of(app: Flask) -> Any:
-    return app.extensions["withdrawal"].engine
 
 
 def record(app: Flask, key: str, name: str = "Ann") -> str:
@@ -91,10 +88,7 @@ def test_verify_command_ok(app: Flask, runner: Any) -> None:
 def test_verify_detects_a_changed_ledger_row(app: Flask, runner: Any) -> None:
     record(app, "a")
     reference = record(app, "b")
-    with engine_of(app).begin() as conn:
-        body = json.loads(conn.execute(select(ledger.c.body).where(ledger.c.seq == 2)).scalar_one())
-        body["content"]["name"] = "Mallory"
-        conn.execute(update(ledger).where(ledger.c.seq == 2).values(body=json.dumps(body)))
+    rewrite_entry(app, 2, name="Mallory")
     result = runner.invoke(args=["withdrawal", "verify"])
     assert result.exit_code == 1
     assert f"entry 2 (statement {reference})" in result.output

@@ -1,38 +1,27 @@
 """Helpers for the audit tests: statements recorded as the app records them (optionally
-back-dated), HTTP Basic credentials, CSRF tokens of prefixed forms."""
+back-dated), HTTP Basic credentials, a ledger entry changed behind the app's back."""
 
 from __future__ import annotations
 
 import base64
-import re
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import insert, update
+from support import engine_of
 
 from withdrawal.statement import sha256_hex
 from withdrawal.storage.statements import Recipient, record_statement
 from withdrawal.storage.tables import documents, statements
 
 AUDITOR, PASSWORD = "clara", "correct horse battery staple"
-_TOKEN = re.compile(r'name="(?:[\w-]+-)?csrf_token" type="hidden" value="([^"]+)"')
 
 
 def basic(user: str = AUDITOR, password: str = PASSWORD) -> dict[str, str]:
     token = base64.b64encode(f"{user}:{password}".encode()).decode()
     return {"Authorization": f"Basic {token}"}
-
-
-def csrf(html: str) -> str:
-    match = _TOKEN.search(html)
-    assert match, "no CSRF token in page"
-    return match.group(1)
-
-
-def engine_of(app: Flask) -> Engine:
-    return app.extensions["withdrawal"].engine  # type: ignore[no-any-return]
 
 
 def assessment(line_id: str, status: str) -> dict[str, Any]:

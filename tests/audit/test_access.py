@@ -7,10 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from audit.support import EML, PDF, basic, csrf, record, store_document
+from audit.support import EML, PDF, basic, record, store_document
 from flask import Flask, g
 from flask.testing import FlaskClient
-from support import MakeApp
+from support import MakeApp, csrf_token
 
 from withdrawal.state import state
 
@@ -67,7 +67,7 @@ def _send(client: FlaskClient, method: str, url: str, headers: dict[str, str]) -
         page_url = url.rsplit("/", 2)[0] if "/decision/" in url else url.rsplit("/", 1)[0]
         page = client.get(page_url if "integrity" not in url else f"{P}/integrity",
                           headers=headers).get_data(as_text=True)
-        data = {"csrf_token": csrf(page), "accepted-csrf_token": csrf(page)}
+        data = {"csrf_token": csrf_token(page), "accepted-csrf_token": csrf_token(page)}
     return client.open(url, method=method, headers=headers, data=data)
 
 
@@ -147,7 +147,7 @@ def test_a_hook_that_admits_replaces_basic_auth_and_names_the_auditor(
     reference = record(application)
     page = client.get(f"{P}/statements/{reference}").get_data(as_text=True)
     response = client.post(f"{P}/statements/{reference}/decision/key-revoked",
-                           data={"key-revoked-csrf_token": csrf(page)})
+                           data={"key-revoked-csrf_token": csrf_token(page)})
     assert response.status_code == 302
     page = client.get(f"{P}/statements/{reference}").get_data(as_text=True)
     assert "shop-login:olga" in page

@@ -13,9 +13,10 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from audit.support import EML, PDF, engine_of, record, store_document
+from audit.support import EML, PDF, record, store_document
 from flask import Flask
 from flask.testing import FlaskClient
+from support import engine_of
 
 from withdrawal.audit import bundle_check
 from withdrawal.audit.decisions import Decision, record_decision

@@ -10,9 +10,10 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from audit.support import engine_of, record
+from audit.support import record
 from flask import Flask
 from flask.testing import FlaskClient
+from support import engine_of
 
 from withdrawal.audit.chart import DAYS, build_chart, daily_counts, nice_max
 

@@ -12,9 +12,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from audit.support import engine_of, record
+from audit.support import record
 from flask import Flask
 from flask.testing import FlaskClient
+from support import engine_of
 
 from withdrawal.audit import export, paging
 from withdrawal.audit.queries import Delivery, Filters, Scope, StatementRow

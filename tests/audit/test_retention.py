@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from audit.support import EML, PDF, engine_of, record, store_document
+from audit.support import EML, PDF, record, store_document
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from support import engine_of
 
 from withdrawal.audit.retention import ERASED, Period, parse_period, purge
 from withdrawal.statement import canonical_json, sha256_hex

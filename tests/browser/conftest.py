@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from browser.support import AUDITOR, PASSWORD, Mailbox, NewContext, Shop
-from support import free_port
+from support import free_port, serving
 from werkzeug.security import generate_password_hash
 
 if TYPE_CHECKING:
@@ -83,13 +83,8 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 @pytest.fixture(scope="session")
 def mailbox() -> Iterator[Mailbox]:
-    from aiosmtpd.controller import Controller
-
-    server = Mailbox("127.0.0.1", free_port())
-    controller = Controller(server, hostname=server.host, port=server.port)
-    controller.start()
-    yield server
-    controller.stop()
+    with serving(Mailbox("127.0.0.1", free_port())) as server:
+        yield server
 
 
 class Servers:

@@ -10,14 +10,13 @@ matches translated UI text: only the statutory labels, references, ARIA roles an
 from __future__ import annotations
 
 import os
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from support import Received, SMTPServer
+from support import REFERENCE, Received, SMTPServer
 
 from withdrawal.labels import CATALOGUE, StatutoryLabels
 
@@ -26,7 +25,6 @@ if TYPE_CHECKING:
 
 AUDITOR = "auditor"
 PASSWORD = "pw"
-REFERENCE = re.compile(r"\bW-[0-9A-Z]{4}-[0-9A-Z]{4}\b")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 #: The demo orders the tests use (README, "Demo orders").

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from support import Consumer, MakeApp, settle
+from support import Consumer, MakeApp, pdf_text, settle
 
 
 @pytest.fixture
@@ -47,13 +47,8 @@ def test_mailbox_refuses_paths_outside_it(demo: Flask) -> None:
 def test_model_form_in_the_consumers_language(client: Any) -> None:
     response = client.get("/withdrawal/model-form.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    import io
-
-    import pypdf
-
-    reader = pypdf.PdfReader(io.BytesIO(response.data))
-    text = " ".join((p.extract_text() or "") for p in reader.pages)
-    assert "Demo Keys S.r.l." in " ".join(text.split())
+    text = pdf_text(response.data)
+    assert "Demo Keys S.r.l." in text
     assert "withdraw" in text
     step1 = client.get("/withdrawal/").get_data(as_text=True)
     assert 'href="/withdrawal/model-form.pdf"' in step1

@@ -11,16 +11,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
-from support import Consumer, SMTPServer, free_port, settle
+from support import Consumer, SMTPServer, engine_of, free_port, settle
 
 from withdrawal.delivery.outbox import backoff, pending_count
 from withdrawal.delivery.worker import deliver_due
 from withdrawal.storage.statements import Recipient, events_of, record_statement, utcnow
 from withdrawal.storage.tables import outbox
-
-
-def engine_of(app: Flask) -> Any:
-    return app.extensions["withdrawal"].engine
 
 
 def rows(app: Flask) -> list[Any]:

@@ -11,8 +11,7 @@ import pytest
 from babel import Locale
 from flask import Flask
 from flask_babel import force_locale
-from i18n.support import pdf_text
-from support import Consumer, settle
+from support import Consumer, pdf_text, settle
 
 from withdrawal import templating as presentation
 

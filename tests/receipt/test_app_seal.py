@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import update
-from support import Consumer
+from support import Consumer, engine_of
 
 from withdrawal.receipt.signing import verify_pdf_seal
 from withdrawal.storage.tables import documents
@@ -45,7 +45,7 @@ def test_receipt_pdf_is_sealed_and_verify_checks_it(
 def test_verify_detects_a_replaced_pdf(app: Flask) -> None:
     pdf = _download(app)
     forged = pdf.replace(b"Ann", b"Bob", 1)
-    engine = app.extensions["withdrawal"].engine
+    engine = engine_of(app)
     with engine.begin() as conn:
         conn.execute(update(documents).values(content=forged))
     result = app.test_cli_runner().invoke(args=["withdrawal", "verify"])
@@ -58,7 +58,7 @@ def test_verify_detects_a_replaced_pdf_with_matching_hash_column(app: Flask) -> 
 
     pdf = _download(app)
     forged = pdf + b"\n%forged"
-    engine = app.extensions["withdrawal"].engine
+    engine = engine_of(app)
     with engine.begin() as conn:
         conn.execute(update(documents).values(content=forged,
                                               sha256=hashlib.sha256(forged).hexdigest()))
