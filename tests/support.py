@@ -6,9 +6,10 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 import pypdf
@@ -17,6 +18,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, select, update
 
 from withdrawal.state import engine, state
+from withdrawal.statement import LineJSON, StatementContent
 from withdrawal.storage.tables import ledger
 
 #: The ``make_app`` fixture: ``make_app(**overrides)`` makes the demo shop from ``app_config``
@@ -59,6 +61,48 @@ def rewrite_entry(app: Flask, seq: int = 1, **content: Any) -> None:
                           .scalar_one())
         body["content"].update(content)
         conn.execute(update(ledger).where(ledger.c.seq == seq).values(body=json.dumps(body)))
+
+
+def statement_content(
+    reference: str, at: datetime, *, name: str = "Ann Example", email: str = "ann@example.com",
+    order_number: str = "1001", order_matched: bool = True,
+    statuses: Sequence[str] = ("withdrawable",), contract_description: str | None = None,
+    flags: list[str] | None = None,
+) -> StatementContent:
+    """A statement's content with every key the app records: a licence key per status in
+    ``statuses`` when the order matched; without lines, with a description and the
+    ``order-not-found`` flag when it did not."""
+    lines: list[LineJSON] = [
+        {"line_id": str(n), "title": f"Licence key {n}", "quantity": 1, "unit_price": "19.90",
+         "kind": "digital-content", "assessment": _assessment(str(n), status)}
+        for n, status in enumerate(statuses, start=1)
+    ] if order_matched else []
+    if contract_description is None:
+        contract_description = "" if order_matched else "A key bought last week"
+    return {
+        "reference": reference, "submitted_at": at.isoformat(), "timezone": "Europe/Rome",
+        "locale": "en", "name": name, "email": email,
+        "order_number": order_number, "order_matched": order_matched,
+        "order_email": "ann@example.com" if order_matched else None,
+        "contract_description": contract_description,
+        "currency": "EUR", "trader": {"name": "Demo", "address": "", "email": ""},
+        "lines": lines,
+        "labels": {"locale": "en", "entry": "Withdraw from contract here",
+                   "confirm": "Confirm withdrawal", "verified": True, "source": "CRD",
+                   "overridden": False},
+        "flags": flags if flags is not None else [] if order_matched else ["order-not-found"],
+    }
+
+
+def _assessment(line_id: str, status: str) -> dict[str, Any]:
+    return {
+        "line_id": line_id, "status": status, "assessed_at": "2026-11-22T10:11:12.123456+00:00",
+        "period_start": "2026-11-20", "deadline": "2026-12-04T23:59:59.999999+01:00",
+        "deadline_timezone": "Europe/Rome", "policy_deadline": None,
+        "no_cost": status == "withdrawable",
+        "reasons": [{"code": "period-14-days", "article": "CRD Art. 9(1)",
+                     "message": "The withdrawal period is 14 days.", "params": {}}],
+    }
 
 
 def english(message: str) -> str:

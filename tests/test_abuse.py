@@ -11,10 +11,11 @@ import pytest
 from flask import Flask
 from support import Consumer, MakeApp, engine_of, reference_in
 
+from withdrawal.statement import StatementContent
 from withdrawal.storage.statements import load_statement
 
 
-def over_the_limit(app: Flask) -> dict[str, Any]:
+def over_the_limit(app: Flask) -> StatementContent:
     client = app.test_client()
     consumer = Consumer(client)
     for _ in range(2):

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import base64
 import secrets
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import insert, update
-from support import engine_of
+from support import engine_of, statement_content
 
-from withdrawal.statement import sha256_hex
+from withdrawal.statement import Purpose, StatementContent, sha256_hex
 from withdrawal.storage.statements import Recipient, record_statement
 from withdrawal.storage.tables import documents, statements
 
@@ -24,53 +25,17 @@ def basic(user: str = AUDITOR, password: str = PASSWORD) -> dict[str, str]:
     return {"Authorization": f"Basic {token}"}
 
 
-def assessment(line_id: str, status: str) -> dict[str, Any]:
-    return {
-        "line_id": line_id, "status": status, "assessed_at": "2026-11-22T10:11:12.123456+00:00",
-        "period_start": "2026-11-20", "deadline": "2026-12-04T23:59:59.999999+01:00",
-        "deadline_timezone": "Europe/Rome", "policy_deadline": None,
-        "no_cost": status == "withdrawable",
-        "reasons": [{"code": "period-14-days", "article": "CRD Art. 9(1)",
-                     "message": "The withdrawal period is 14 days.", "params": {}}],
-    }
-
-
-def content(reference: str, at: datetime, **overrides: Any) -> dict[str, Any]:
-    """A statement's content with the keys ``flow.build_content`` records."""
-    statuses = overrides.pop("statuses", ["withdrawable"])
-    matched = overrides.pop("order_matched", True)
-    lines = [{"line_id": str(n + 1), "title": f"Licence key {n + 1}", "quantity": 1,
-              "unit_price": "19.90", "kind": "digital-content",
-              "assessment": assessment(str(n + 1), status)}
-             for n, status in enumerate(statuses)] if matched else []
-    base = {
-        "reference": reference, "submitted_at": at.isoformat(), "timezone": "Europe/Rome",
-        "locale": "en", "name": "Ann Example", "email": "ann@example.com",
-        "order_number": "1001", "order_matched": matched,
-        "order_email": "ann@example.com" if matched else None,
-        "contract_description": "" if matched else "A key bought last week",
-        "currency": "EUR", "trader": {"name": "Demo", "address": "", "email": ""},
-        "lines": lines,
-        "labels": {"locale": "en", "entry": "Withdraw from contract here",
-                   "confirm": "Confirm withdrawal", "verified": True, "source": "CRD",
-                   "overridden": False},
-        "flags": [] if matched else ["order-not-found"],
-    }
-    base.update(overrides)
-    return base
-
-
 def record(app: Flask, key: str | None = None, *, days_ago: float = 0, **overrides: Any) -> str:
-    """Record one statement (with its acknowledgement in the outbox); back-date its index
-    timestamp by ``days_ago``."""
+    """Record one statement (``support.statement_content`` with ``overrides``, its
+    acknowledgement in the outbox); back-date its index timestamp by ``days_ago``."""
     key = key or secrets.token_hex(16)
 
-    def build(at: datetime, _withdrawn: Any, reference: str) -> dict[str, Any]:
-        return content(reference, at, **overrides)
+    def build(at: datetime, _withdrawn: Mapping[str, str], reference: str) -> StatementContent:
+        return statement_content(reference, at, **overrides)
 
     reference, _ = record_statement(
         engine_of(app), submission_key=key, order_number=overrides.get("order_number", "1001"),
-        build=build, recipients=lambda c: [Recipient("acknowledgement", c["email"])],
+        build=build, recipients=lambda c: [Recipient(Purpose.ACKNOWLEDGEMENT, c["email"])],
     )
     if days_ago:
         backdate(app, reference, days_ago)

@@ -39,7 +39,7 @@ def decide(auditor: FlaskClient, reference: str, kind: str, **fields: str) -> An
 
 def ledger_rows(app: Flask) -> list[Any]:
     with engine_of(app).connect() as conn:
-        return conn.execute(select(ledger).order_by(ledger.c.seq)).all()
+        return list(conn.execute(select(ledger).order_by(ledger.c.seq)).all())
 
 
 def submitted_on(app: Flask, reference: str) -> date:

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from support import Consumer, engine_of, reference_in, rewrite_entry
 
+from withdrawal.statement import EventType
 from withdrawal.storage.statements import append_event
 from withdrawal.storage.tables import ledger, statements
 
@@ -71,10 +72,10 @@ def test_unmatched_statement_shows_the_description_escaped(
 def test_event_log_shows_deliveries_errors_and_resends(app: Flask, auditor: FlaskClient) -> None:
     reference = record(app)
     engine = engine_of(app)
-    append_event(engine, reference, "acknowledgement-failed", {
+    append_event(engine, reference, EventType.ACKNOWLEDGEMENT_FAILED, {
         "purpose": "acknowledgement", "recipient": "ann@example.com",
         "error": "421 4.7.0 Try again later", "attempt": 1, "final": False})
-    append_event(engine, reference, "acknowledgement-sent", {
+    append_event(engine, reference, EventType.ACKNOWLEDGEMENT_SENT, {
         "purpose": "acknowledgement", "recipient": "ann@example.com",
         "message_id": "<20261122.1@demo.example>", "attempt": 2})
     html = auditor.get(f"{P}/{reference}").get_data(as_text=True)

@@ -17,7 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from support import engine_of
 
-from withdrawal.audit import export, paging
+from withdrawal.audit import export, paging, queries
 from withdrawal.audit.queries import Delivery, Filters, Scope, StatementRow
 
 P = "/withdrawal/audit"
@@ -83,7 +83,7 @@ def test_export_reads_in_keyset_batches(
     monkeypatch.setattr(paging, "BATCH_SIZE", 2)
     made = [record(app) for _ in range(5)]
     batches: list[int] = []
-    original = paging.fetch
+    original = queries.fetch
 
     def counting(engine: Any, query: Any) -> list[StatementRow]:
         rows = original(engine, query)

@@ -144,10 +144,10 @@ def test_line_breaks_in_a_recorded_name_cannot_add_a_header(app: Flask) -> None:
     from datetime import UTC, datetime
 
     from withdrawal.delivery.messages import compose
-    from withdrawal.statement import content_hash
+    from withdrawal.statement import StatementContent, content_hash
     from withdrawal.storage.statements import StoredStatement
 
-    content = {
+    content: StatementContent = {
         "reference": "W-TEST-0001", "submitted_at": "2026-11-22T10:00:00.000000+00:00",
         "timezone": "Europe/Rome", "locale": "en", "name": "Eve\r\nBcc: evil@example.net",
         "email": "eve@example.com", "order_number": "1", "order_matched": False,

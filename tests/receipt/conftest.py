@@ -14,7 +14,8 @@ import pytest
 from support import english
 
 from withdrawal.domain import Trader
-from withdrawal.receipt.pdf import canonical_json, render_receipt_pdf
+from withdrawal.receipt.pdf import render_receipt_pdf
+from withdrawal.statement import canonical_json
 
 TRADER = {
     "name": "Demo Keys S.r.l.",

@@ -24,7 +24,8 @@ from support import pdf_text, squash
 from withdrawal.eligibility import STATUS_MESSAGES
 from withdrawal.eligibility import model as eligibility_model
 from withdrawal.receipt import pdf as receipt_pdf
-from withdrawal.receipt.pdf import attachment_name, canonical_json, render_receipt_pdf
+from withdrawal.receipt.pdf import attachment_name, render_receipt_pdf
+from withdrawal.statement import canonical_json
 
 Render = Callable[..., bytes]
 REPO = Path(__file__).resolve().parents[2]
