@@ -17,6 +17,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -134,7 +135,7 @@ def bench(engine: Engine, count: int) -> float:
         ("name contains, one match (scans everything)", Filters(name=f"consumer {count}"),
          None),
     ]
-    worst = max(timed(label, lambda f=f, b=b: page(engine, f, scope, before=b))
+    worst = max(timed(label, partial(page, engine, f, scope, before=b))
                 for label, f, b in checks)
     soon = scope.today + timedelta(days=7)
     overview = timed("overview: refunds overdue and due within 7 days",

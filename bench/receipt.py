@@ -16,7 +16,6 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 # Runs from a checkout without installing the package (make bench, or by hand).
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -24,14 +23,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from withdrawal.domain import Trader  # noqa: E402
 from withdrawal.receipt.fonts import register_fonts  # noqa: E402
 from withdrawal.receipt.modelform import render_model_form_pdf  # noqa: E402
-from withdrawal.receipt.pdf import canonical_json, render_receipt_pdf  # noqa: E402
+from withdrawal.receipt.pdf import render_receipt_pdf  # noqa: E402
+from withdrawal.statement import LineJSON, StatementContent, canonical_json  # noqa: E402
 
 TRADER = Trader(
     name="Demo Keys S.r.l.", address="Via Roma 1\n20121 Milano\nItaly", email="support@demo.example"
 )
 
 
-def _line(line_id: str, title: str, status: str) -> dict[str, Any]:
+def _line(line_id: str, title: str, status: str) -> LineJSON:
     reason = {
         "code": "art16m-not-performed",
         "article": "CRD Art. 16(m)",
@@ -59,7 +59,7 @@ def _line(line_id: str, title: str, status: str) -> dict[str, Any]:
     }
 
 
-STATEMENT: dict[str, Any] = {
+STATEMENT: StatementContent = {
     "reference": "W-7K3M-9QX2",
     "submitted_at": "2026-11-22T10:11:12.123456+00:00",
     "timezone": "Europe/Rome",

@@ -1,6 +1,11 @@
 """Shared fixtures: a fresh app per test over a real database (SQLite in tmp_path, and the
 same tests on PostgreSQL), a client that walks the three steps like a browser, a signal
-recorder."""
+recorder, a real SMTP server.
+
+One ``app`` fixture, varied through configuration: a directory's conftest.py or a module
+overrides ``app_config``; a test that needs another configuration for itself, or two apps,
+calls ``make_app(**overrides)``. ``@pytest.mark.sqlite_only`` (on a test, or ``pytestmark``
+on a module) keeps a test that does not depend on the database off PostgreSQL."""
 
 from __future__ import annotations
 
@@ -8,15 +13,17 @@ import os
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
-from support import Consumer, SMTPServer, free_port
+from support import Consumer, MakeApp, SMTPServer, free_port, serving
 
 from withdrawal import signals
+from withdrawal.state import state
 from wsgi import create_app
 
 PG_URL = os.environ.get("WITHDRAWAL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -63,8 +70,25 @@ def pg_url() -> Iterator[str]:
     admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
+#: The databases a test that uses ``database_url`` (``app`` does) runs on.
+DATABASES = {
+    "sqlite": pytest.param("sqlite", id="sqlite"),
+    "postgres": pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run every test that uses ``database_url`` on SQLite and on PostgreSQL; a test (or a
+    module, with ``pytestmark``) marked ``sqlite_only`` or ``postgres_only`` on that one."""
+    if "database_url" not in metafunc.fixturenames:
+        return
+    marked = [name for name in DATABASES if metafunc.definition.get_closest_marker(f"{name}_only")]
+    metafunc.parametrize("database_url", [DATABASES[name] for name in marked or DATABASES],
+                         indirect=True)
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'withdrawal.sqlite3'}"
     return str(request.getfixturevalue("pg_url"))
@@ -72,6 +96,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
 
 @pytest.fixture
 def app_config(database_url: str) -> dict[str, Any]:
+    """What ``app`` is made from. A directory's conftest.py, or a module, varies the app by
+    overriding this fixture (taking the one it overrides and adding keys)."""
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
@@ -82,10 +108,28 @@ def app_config(database_url: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def app(app_config: dict[str, Any]) -> Iterator[Flask]:
-    application = create_app(app_config)
-    yield application
-    application.extensions["withdrawal"].engine.dispose()
+def make_app(app_config: dict[str, Any], tmp_path: Path) -> Iterator[MakeApp]:
+    """``make_app(**overrides)``: the demo shop from ``app_config`` with ``overrides``, its
+    instance folder in ``tmp_path``, for a test that needs another configuration or two apps.
+    At teardown every app made waits for its background deliveries and disposes its engine."""
+    made: list[Flask] = []
+
+    def make(**overrides: Any) -> Flask:
+        application = create_app({**app_config, **overrides},
+                                 instance_path=str(tmp_path / "instance"))
+        made.append(application)
+        return application
+
+    yield make
+    for application in made:
+        state(application).wait_for_background()
+        state(application).engine.dispose()
+
+
+@pytest.fixture
+def app(make_app: MakeApp) -> Flask:
+    """The demo shop made from ``app_config``, on a fresh database."""
+    return make_app()
 
 
 @pytest.fixture
@@ -131,13 +175,8 @@ def consumer(client: FlaskClient) -> Consumer:
 
 @pytest.fixture
 def smtp_server() -> Iterator[SMTPServer]:
-    from aiosmtpd.controller import Controller
-
-    server = SMTPServer("127.0.0.1", free_port())
-    controller = Controller(server, hostname=server.host, port=server.port)
-    controller.start()
-    yield server
-    controller.stop()
+    with serving(SMTPServer("127.0.0.1", free_port())) as server:
+        yield server
 
 
 @pytest.fixture

@@ -1,22 +1,124 @@
-"""Test helpers shared by the test modules: a client that walks the three steps."""
+"""Test helpers shared by the test modules: a client that walks the three steps, CSRF tokens
+and references out of pages, the text of a PDF, a real SMTP server."""
 
 from __future__ import annotations
 
+import io
+import json
 import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, TypeVar
 
+import pypdf
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import Engine, select, update
 
-_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+from withdrawal.state import engine, state
+from withdrawal.statement import LineJSON, StatementContent
+from withdrawal.storage.tables import ledger
+
+#: The ``make_app`` fixture: ``make_app(**overrides)`` makes the demo shop from ``app_config``
+#: with ``overrides``.
+MakeApp = Callable[..., Flask]
+
+#: A statement's reference as pages, e-mails and PDFs show it.
+REFERENCE = re.compile(r"\bW-[0-9A-Z]{4}-[0-9A-Z]{4}\b")
+
+_CSRF = re.compile(r'name="(?:[\w-]+-)?csrf_token" type="hidden" value="([^"]+)"')
 _KEY = re.compile(r'id="key" name="key" type="hidden" value="([^"]+)"')
 
 
 def csrf_token(html: str) -> str:
+    """The CSRF token of the first form on the page, whether its field is ``csrf_token`` or
+    prefixed (``accepted-csrf_token``: the audit area's decision forms). Flask-WTF gives every
+    form of a page the same token, so it serves for any of them."""
     match = _CSRF.search(html)
     assert match, "no CSRF token in page"
     return match.group(1)
+
+
+def reference_in(text: str) -> str:
+    """The first statement reference in ``text`` (a receipt page, an audit page...)."""
+    match = REFERENCE.search(text)
+    assert match, "no statement reference in page"
+    return match.group(0)
+
+
+def engine_of(app: Flask) -> Engine:
+    """The app's database engine (the record)."""
+    return engine(app)
+
+
+def rewrite_entry(app: Flask, seq: int = 1, **content: Any) -> None:
+    """Change the recorded content of ledger entry ``seq`` as an insider with database access
+    could, leaving its hashes as they were."""
+    with engine_of(app).begin() as conn:
+        body = json.loads(conn.execute(select(ledger.c.body).where(ledger.c.seq == seq))
+                          .scalar_one())
+        body["content"].update(content)
+        conn.execute(update(ledger).where(ledger.c.seq == seq).values(body=json.dumps(body)))
+
+
+def statement_content(
+    reference: str, at: datetime, *, name: str = "Ann Example", email: str = "ann@example.com",
+    order_number: str = "1001", order_matched: bool = True,
+    statuses: Sequence[str] = ("withdrawable",), contract_description: str | None = None,
+    flags: list[str] | None = None,
+) -> StatementContent:
+    """A statement's content with every key the app records: a licence key per status in
+    ``statuses`` when the order matched; without lines, with a description and the
+    ``order-not-found`` flag when it did not."""
+    lines: list[LineJSON] = [
+        {"line_id": str(n), "title": f"Licence key {n}", "quantity": 1, "unit_price": "19.90",
+         "kind": "digital-content", "assessment": _assessment(str(n), status)}
+        for n, status in enumerate(statuses, start=1)
+    ] if order_matched else []
+    if contract_description is None:
+        contract_description = "" if order_matched else "A key bought last week"
+    return {
+        "reference": reference, "submitted_at": at.isoformat(), "timezone": "Europe/Rome",
+        "locale": "en", "name": name, "email": email,
+        "order_number": order_number, "order_matched": order_matched,
+        "order_email": "ann@example.com" if order_matched else None,
+        "contract_description": contract_description,
+        "currency": "EUR", "trader": {"name": "Demo", "address": "", "email": ""},
+        "lines": lines,
+        "labels": {"locale": "en", "entry": "Withdraw from contract here",
+                   "confirm": "Confirm withdrawal", "verified": True, "source": "CRD",
+                   "overridden": False},
+        "flags": flags if flags is not None else [] if order_matched else ["order-not-found"],
+    }
+
+
+def _assessment(line_id: str, status: str) -> dict[str, Any]:
+    return {
+        "line_id": line_id, "status": status, "assessed_at": "2026-11-22T10:11:12.123456+00:00",
+        "period_start": "2026-11-20", "deadline": "2026-12-04T23:59:59.999999+01:00",
+        "deadline_timezone": "Europe/Rome", "policy_deadline": None,
+        "no_cost": status == "withdrawable",
+        "reasons": [{"code": "period-14-days", "article": "CRD Art. 9(1)",
+                     "message": "The withdrawal period is 14 days.", "params": {}}],
+    }
+
+
+def english(message: str) -> str:
+    """The identity gettext: the English msgids as they are."""
+    return message
+
+
+def squash(text: str) -> str:
+    """Collapse all whitespace (Babel's no-break spaces too) to single spaces."""
+    return " ".join(text.split())
+
+
+def pdf_text(data: bytes) -> str:
+    """All text of a PDF, whitespace collapsed (lines wrap wherever the layout breaks them)."""
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    return squash(" ".join(page.extract_text() or "" for page in reader.pages))
 
 
 @dataclass
@@ -87,6 +189,22 @@ class SMTPServer:
         return self.answer
 
 
+Server = TypeVar("Server", bound=SMTPServer)
+
+
+@contextmanager
+def serving(server: Server) -> Iterator[Server]:
+    """``server`` answering SMTP on its host and port until the block ends."""
+    from aiosmtpd.controller import Controller
+
+    controller = Controller(server, hostname=server.host, port=server.port)
+    controller.start()
+    try:
+        yield server
+    finally:
+        controller.stop()
+
+
 def free_port() -> int:
     import socket
 
@@ -97,4 +215,4 @@ def free_port() -> int:
 
 def settle(app: Flask) -> None:
     """Wait for the after-commit deliveries to finish."""
-    app.extensions["withdrawal"].wait_for_background()
+    state(app).wait_for_background()

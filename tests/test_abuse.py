@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
-from support import Consumer
+from support import Consumer, MakeApp, engine_of, reference_in
 
+from withdrawal.statement import StatementContent
 from withdrawal.storage.statements import load_statement
-from wsgi import create_app
 
 
-def over_the_limit(app: Flask) -> dict[str, Any]:
+def over_the_limit(app: Flask) -> StatementContent:
     client = app.test_client()
     consumer = Consumer(client)
     for _ in range(2):
@@ -30,22 +29,14 @@ def over_the_limit(app: Flask) -> dict[str, Any]:
     assert response.status_code == 302
     reference = response.headers["Location"]
     page = client.get(reference).get_data(as_text=True)
-    ref = page.split("<strong>W-", 1)[1][:9]
-    stored = load_statement(app.extensions["withdrawal"].engine, "W-" + ref)
+    stored = load_statement(engine_of(app), reference_in(page))
     assert stored is not None
     return stored.content
 
 
-@pytest.fixture
-def limited_app(app_config: dict[str, Any]) -> Iterator[Flask]:
-    application = create_app({**app_config, "WITHDRAWAL_LOOKUP_RATE_LIMIT": "2 per hour"})
-    yield application
-    application.extensions["withdrawal"].engine.dispose()
-
-
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_over_the_lookup_limit_the_statement_is_flagged_not_refused(limited_app: Flask) -> None:
-    content = over_the_limit(limited_app)
+@pytest.mark.sqlite_only
+def test_over_the_lookup_limit_the_statement_is_flagged_not_refused(make_app: MakeApp) -> None:
+    content = over_the_limit(make_app(WITHDRAWAL_LOOKUP_RATE_LIMIT="2 per hour"))
     assert content["order_matched"] is False and content["lines"] == []
     assert "lookup-rate-limited" in content["flags"]
     assert content["contract_description"] == "key"
@@ -61,18 +52,18 @@ def _redis_problem() -> str | None:
         return f"no Redis at 127.0.0.1:6379: {exc.__class__.__name__}"
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_limit_is_shared_through_redis(app_config: dict[str, Any]) -> None:
+@pytest.mark.sqlite_only
+def test_limit_is_shared_through_redis(make_app: MakeApp) -> None:
     problem = _redis_problem()
     if problem:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"CI=true requires Redis: {problem}")
         pytest.skip(problem)
-    config = {**app_config, "WITHDRAWAL_LOOKUP_RATE_LIMIT": "2 per hour",
+    config = {"WITHDRAWAL_LOOKUP_RATE_LIMIT": "2 per hour",
               "WITHDRAWAL_RATE_LIMIT_STORAGE_URL": "redis://127.0.0.1:6379"}
     # A fresh client address per run, so counts left in Redis by earlier runs do not matter.
     address = f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.{secrets.randbelow(250)}"
-    first, second = create_app(config), create_app(config)
+    first, second = make_app(**config), make_app(**config)
     for app in (first, second):
         app.wsgi_app = _with_address(app.wsgi_app, address)  # type: ignore[method-assign]
     Consumer(first.test_client()).identify("Ann", "noconsent@demo.example", "1002")

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import delete, select, update
+from support import engine_of, rewrite_entry, statement_content
 
-from withdrawal.statement import canonical_json, sha256_hex
+from withdrawal.statement import (
+    EventType,
+    Purpose,
+    StatementContent,
+    canonical_json,
+    content_hash,
+    sha256_hex,
+)
 from withdrawal.storage.statements import (
     Recipient,
     append_event,
-    content_hash,
     events_of,
     load_statement,
     new_reference,
@@ -23,21 +31,14 @@ from withdrawal.storage.tables import GENESIS_HASH, ledger, statements
 from withdrawal.storage.verify import verify_chain
 
 
-def engine_of(app: Flask) -> Any:
-    return app.extensions["withdrawal"].engine
-
-
 def record(app: Flask, key: str, name: str = "Ann") -> str:
-    def build(at: datetime, withdrawn: Any, reference: str) -> dict[str, Any]:
-        return {
-            "reference": reference, "submitted_at": at.isoformat(), "name": name,
-            "email": "ann@example.com", "order_number": "1", "order_matched": False,
-            "locale": "en", "flags": [], "lines": [],
-        }
+    def build(at: datetime, withdrawn: Mapping[str, str], reference: str) -> StatementContent:
+        return statement_content(reference, at, name=name, order_number="1",
+                                 order_matched=False, contract_description="", flags=[])
 
     reference, _ = record_statement(
         engine_of(app), submission_key=key, order_number=None, build=build,
-        recipients=lambda c: [Recipient("acknowledgement", c["email"])],
+        recipients=lambda c: [Recipient(Purpose.ACKNOWLEDGEMENT, c["email"])],
     )
     return reference
 
@@ -52,7 +53,7 @@ def test_reference_is_short_and_unambiguous() -> None:
 
 def test_chain_links_statements_and_events(app: Flask) -> None:
     first = record(app, "k1")
-    append_event(engine_of(app), first, "receipt-sent", {"message_id": "<m@x>"})
+    append_event(engine_of(app), first, EventType.ACKNOWLEDGEMENT_SENT, {"message_id": "<m@x>"})
     record(app, "k2")
     with engine_of(app).connect() as conn:
         rows = conn.execute(select(ledger).order_by(ledger.c.seq)).all()
@@ -62,7 +63,7 @@ def test_chain_links_statements_and_events(app: Flask) -> None:
     assert rows[1].prev_hash == rows[0].hash and rows[2].prev_hash == rows[1].hash
     assert rows[0].recorded_at.tzinfo is not None
     events = events_of(engine_of(app), first)
-    assert [e["type"] for e in events] == ["receipt-sent"]
+    assert [e["type"] for e in events] == ["acknowledgement-sent"]
 
 
 def test_same_submission_key_records_once(app: Flask) -> None:
@@ -91,10 +92,7 @@ def test_verify_command_ok(app: Flask, runner: Any) -> None:
 def test_verify_detects_a_changed_ledger_row(app: Flask, runner: Any) -> None:
     record(app, "a")
     reference = record(app, "b")
-    with engine_of(app).begin() as conn:
-        body = json.loads(conn.execute(select(ledger.c.body).where(ledger.c.seq == 2)).scalar_one())
-        body["content"]["name"] = "Mallory"
-        conn.execute(update(ledger).where(ledger.c.seq == 2).values(body=json.dumps(body)))
+    rewrite_entry(app, 2, name="Mallory")
     result = runner.invoke(args=["withdrawal", "verify"])
     assert result.exit_code == 1
     assert f"entry 2 (statement {reference})" in result.output
@@ -111,7 +109,7 @@ def test_verify_detects_a_changed_index_row(app: Flask, runner: Any) -> None:
 
 def test_verify_detects_a_deleted_entry(app: Flask, runner: Any) -> None:
     first = record(app, "a")
-    append_event(engine_of(app), first, "note", {"n": 1})
+    append_event(engine_of(app), first, EventType.DECISION, {"n": 1})
     record(app, "b")
     with engine_of(app).begin() as conn:
         conn.execute(delete(ledger).where(ledger.c.seq == 2))

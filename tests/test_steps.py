@@ -9,22 +9,19 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
-from support import Consumer, csrf_token
+from support import REFERENCE, Consumer, csrf_token, engine_of, reference_in
 
 from withdrawal.storage.statements import load_statement
 from withdrawal.storage.tables import ledger, outbox, statements
 
 
 def count(app: Flask, table: Any = statements) -> int:
-    with app.extensions["withdrawal"].engine.connect() as conn:
+    with engine_of(app).connect() as conn:
         return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
 
 def reference_of(response: Any, client: FlaskClient) -> str:
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
-    match = re.search(r"W-[0-9A-Z]{4}-[0-9A-Z]{4}", page)
-    assert match
-    return match.group(0)
+    return reference_in(client.get(response.headers["Location"]).get_data(as_text=True))
 
 
 def test_identify_page_is_step_1_with_labelled_required_fields(client: FlaskClient) -> None:
@@ -173,7 +170,7 @@ def test_full_flow_records_one_statement_with_its_snapshot(
     response = consumer.withdraw("Maria Rossi", "mixed@demo.example", "1008", ["1", "2"])
     assert response.status_code == 302 and "/withdrawal/receipt/" in response.headers["Location"]
     reference = reference_of(response, client)
-    stored = load_statement(app.extensions["withdrawal"].engine, reference)
+    stored = load_statement(engine_of(app), reference)
     assert stored is not None
     content = stored.content
     assert re.fullmatch(r"W-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}", reference)
@@ -196,7 +193,7 @@ def test_unknown_order_is_still_recorded(
     response = consumer.withdraw("Eve", "eve@example.com", "X-77",
                                  description="Game key bought on 2 November")
     reference = reference_of(response, client)
-    content = load_statement(app.extensions["withdrawal"].engine, reference).content  # type: ignore[union-attr]
+    content = load_statement(engine_of(app), reference).content  # type: ignore[union-attr]
     assert content["order_matched"] is False and content["lines"] == []  # R11
     assert content["order_number"] == "X-77"
     assert content["contract_description"] == "Game key bought on 2 November"
@@ -270,7 +267,7 @@ def test_receipt_shows_reference_time_zone_and_statement(
 ) -> None:
     response = consumer.withdraw("Ann <b>Bold</b>", "noconsent@demo.example", "1002", ["1"])
     html = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert re.search(r"W-[0-9A-Z]{4}-[0-9A-Z]{4}", html)
+    assert REFERENCE.search(html)
     assert "Coordinated Universal Time" in html
     assert "Central European" in html
     assert "Windows 11 Pro" in html

@@ -3,7 +3,7 @@
 The pages need nothing but their own stylesheet: no script at all (the flow works without
 JavaScript, R4), no third-party resource, no plugin, and forms that post only back to the shop.
 The PDF copies are served with the same policy: Chromium's built-in viewer still shows them
-inline (tests/browser/test_browser_security.py proves it).
+inline (tests/browser/test_security.py proves it).
 
 The receipt's address carries the secret token that opens it, so the receipt and its PDF send
 no ``Referer`` at all; the steps send one only to the shop itself.

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from audit_support import AUDITOR, PASSWORD, basic
+from audit.support import AUDITOR, PASSWORD, basic
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash

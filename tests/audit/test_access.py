@@ -3,15 +3,16 @@ every audit route; without a hook or auditors the area does not exist (404)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from audit_support import EML, PDF, basic, csrf, record, store_document
+from audit.support import EML, PDF, basic, record, store_document
 from flask import Flask, g
 from flask.testing import FlaskClient
+from support import MakeApp, csrf_token
 
-from wsgi import create_app
+from withdrawal.state import state
 
 P = "/withdrawal/audit"
 REF = "{ref}"
@@ -66,7 +67,7 @@ def _send(client: FlaskClient, method: str, url: str, headers: dict[str, str]) -
         page_url = url.rsplit("/", 2)[0] if "/decision/" in url else url.rsplit("/", 1)[0]
         page = client.get(page_url if "integrity" not in url else f"{P}/integrity",
                           headers=headers).get_data(as_text=True)
-        data = {"csrf_token": csrf(page), "accepted-csrf_token": csrf(page)}
+        data = {"csrf_token": csrf_token(page), "accepted-csrf_token": csrf_token(page)}
     return client.open(url, method=method, headers=headers, data=data)
 
 
@@ -95,20 +96,16 @@ def test_the_table_covers_every_audit_route(app: Flask) -> None:
 
 
 @pytest.fixture
-def bare_app(app_config: dict[str, Any]) -> Iterator[Callable[[Any], Flask]]:
+def bare_app(make_app: MakeApp) -> Callable[[Any], Flask]:
     """Apps without auditors, optionally with an ``audit_access`` hook."""
-    made: list[Flask] = []
 
     def make(hook: Any = None) -> Flask:
-        application = create_app({**app_config, "WITHDRAWAL_AUDITORS": {}})
+        application = make_app(WITHDRAWAL_AUDITORS={})
         if hook is not None:
-            application.extensions["withdrawal"].audit_access = hook
-        made.append(application)
+            state(application).audit_access = hook
         return application
 
-    yield make
-    for application in made:
-        application.extensions["withdrawal"].engine.dispose()
+    return make
 
 
 @pytest.mark.parametrize(("method", "url", "_expected"), ROUTES)
@@ -150,7 +147,7 @@ def test_a_hook_that_admits_replaces_basic_auth_and_names_the_auditor(
     reference = record(application)
     page = client.get(f"{P}/statements/{reference}").get_data(as_text=True)
     response = client.post(f"{P}/statements/{reference}/decision/key-revoked",
-                           data={"key-revoked-csrf_token": csrf(page)})
+                           data={"key-revoked-csrf_token": csrf_token(page)})
     assert response.status_code == 302
     page = client.get(f"{P}/statements/{reference}").get_data(as_text=True)
     assert "shop-login:olga" in page

@@ -13,14 +13,16 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from audit_support import EML, PDF, engine_of, record, store_document
+from audit.support import EML, PDF, record, store_document
 from flask import Flask
 from flask.testing import FlaskClient
+from support import engine_of
 
 from withdrawal.audit import bundle_check
 from withdrawal.audit.decisions import Decision, record_decision
 from withdrawal.audit.integrity import verify_and_store
 from withdrawal.audit.retention import erase_statement
+from withdrawal.statement import EventType
 from withdrawal.storage.statements import append_event, load_statement
 
 P = "/withdrawal/audit/statements"
@@ -53,7 +55,7 @@ def test_bundle_holds_everything_and_checks_out(
     record(app)  # a next entry, so the proof has both neighbours
     store_document(app, reference, "receipt-pdf", PDF)
     store_document(app, reference, "acknowledgement-eml", EML)
-    append_event(engine_of(app), reference, "acknowledgement-sent", {
+    append_event(engine_of(app), reference, EventType.ACKNOWLEDGEMENT_SENT, {
         "purpose": "acknowledgement", "recipient": "ann@example.com",
         "message_id": "<m@x>", "attempt": 1})
     record_decision(engine_of(app), reference, Decision("accepted", by="clara"))

@@ -10,9 +10,10 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from audit_support import engine_of, record
+from audit.support import record
 from flask import Flask
 from flask.testing import FlaskClient
+from support import engine_of
 
 from withdrawal.audit.chart import DAYS, build_chart, daily_counts, nice_max
 
@@ -54,7 +55,7 @@ def test_nice_axis_maximum(value: int, expected: int) -> None:
 
 def test_bars_stack_and_scale() -> None:
     first = date(2026, 1, 1)
-    days = {first + timedelta(days=n): Counter() for n in range(DAYS)}
+    days: dict[date, Counter[str]] = {first + timedelta(days=n): Counter() for n in range(DAYS)}
     days[first] = Counter(withdrawable=3, excluded=2)
     chart = build_chart(days)
     assert [b.outcome for b in chart.bars] == ["withdrawable", "excluded"]

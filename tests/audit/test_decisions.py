@@ -9,10 +9,11 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from audit_support import csrf, engine_of, record
+from audit.support import record
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from support import csrf_token, engine_of
 
 from withdrawal.audit.decisions import (
     Decision,
@@ -32,13 +33,13 @@ P = "/withdrawal/audit/statements"
 def decide(auditor: FlaskClient, reference: str, kind: str, **fields: str) -> Any:
     page = auditor.get(f"{P}/{reference}").get_data(as_text=True)
     data = {f"{kind}-{name}": value for name, value in fields.items()}
-    data[f"{kind}-csrf_token"] = csrf(page)
+    data[f"{kind}-csrf_token"] = csrf_token(page)
     return auditor.post(f"{P}/{reference}/decision/{kind}", data=data)
 
 
 def ledger_rows(app: Flask) -> list[Any]:
     with engine_of(app).connect() as conn:
-        return conn.execute(select(ledger).order_by(ledger.c.seq)).all()
+        return list(conn.execute(select(ledger).order_by(ledger.c.seq)).all())
 
 
 def submitted_on(app: Flask, reference: str) -> date:
@@ -197,7 +198,7 @@ def test_overview_lists_refunds_overdue_and_due_soon(app: Flask, auditor: FlaskC
 def test_resend_adds_an_outbox_entry_and_an_event(app: Flask, auditor: FlaskClient) -> None:
     reference = record(app, email="Ann@Example.com")
     page = auditor.get(f"{P}/{reference}").get_data(as_text=True)
-    response = auditor.post(f"{P}/{reference}/resend", data={"csrf_token": csrf(page)})
+    response = auditor.post(f"{P}/{reference}/resend", data={"csrf_token": csrf_token(page)})
     assert response.status_code == 302
     assert response.headers["Location"].endswith("#deliveries")
     with engine_of(app).connect() as conn:
@@ -246,7 +247,7 @@ def test_no_resend_once_the_address_is_erased(app: Flask, auditor: FlaskClient) 
         request_resend(engine_of(app), reference, by="x")
     page = auditor.get(f"{P}/{reference}").get_data(as_text=True)
     assert "Send the acknowledgement again" not in page
-    response = auditor.post(f"{P}/{reference}/resend", data={"csrf_token": csrf(page)},
+    response = auditor.post(f"{P}/{reference}/resend", data={"csrf_token": csrf_token(page)},
                             follow_redirects=True)
     assert "cannot be sent again" in response.get_data(as_text=True)
     with pytest.raises(LookupError):

@@ -5,15 +5,15 @@ the PDF and its hash."""
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
-from audit_support import EML, PDF, engine_of, record, store_document
+from audit.support import EML, PDF, record, store_document
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select, update
-from support import Consumer
+from sqlalchemy import select
+from support import Consumer, engine_of, reference_in, rewrite_entry
 
+from withdrawal.statement import EventType
 from withdrawal.storage.statements import append_event
 from withdrawal.storage.tables import ledger, statements
 
@@ -22,10 +22,7 @@ P = "/withdrawal/audit/statements"
 
 def withdraw_mixed_order(consumer: Consumer, client: FlaskClient) -> str:
     response = consumer.withdraw("Ann Example", "mixed@demo.example", "1008", ["1", "2", "3"])
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
-    match = re.search(r"W-[0-9A-Z]{4}-[0-9A-Z]{4}", page)
-    assert match
-    return match.group(0)
+    return reference_in(client.get(response.headers["Location"]).get_data(as_text=True))
 
 
 def test_detail_shows_the_statement_lines_and_labels(
@@ -75,10 +72,10 @@ def test_unmatched_statement_shows_the_description_escaped(
 def test_event_log_shows_deliveries_errors_and_resends(app: Flask, auditor: FlaskClient) -> None:
     reference = record(app)
     engine = engine_of(app)
-    append_event(engine, reference, "acknowledgement-failed", {
+    append_event(engine, reference, EventType.ACKNOWLEDGEMENT_FAILED, {
         "purpose": "acknowledgement", "recipient": "ann@example.com",
         "error": "421 4.7.0 Try again later", "attempt": 1, "final": False})
-    append_event(engine, reference, "acknowledgement-sent", {
+    append_event(engine, reference, EventType.ACKNOWLEDGEMENT_SENT, {
         "purpose": "acknowledgement", "recipient": "ann@example.com",
         "message_id": "<20261122.1@demo.example>", "attempt": 2})
     html = auditor.get(f"{P}/{reference}").get_data(as_text=True)
@@ -137,9 +134,6 @@ def test_chain_position_verifies_and_shows_neighbours(app: Flask, auditor: Flask
 
 def test_a_changed_entry_shows_as_not_verifying(app: Flask, auditor: FlaskClient) -> None:
     reference = record(app)
-    with engine_of(app).begin() as conn:
-        body = json.loads(conn.execute(select(ledger.c.body)).scalar_one())
-        body["content"]["name"] = "Mallory"
-        conn.execute(update(ledger).values(body=json.dumps(body)))
+    rewrite_entry(app, name="Mallory")
     html = auditor.get(f"{P}/{reference}").get_data(as_text=True)
     assert "This entry does not verify" in html and "DOES NOT MATCH" in html

@@ -12,11 +12,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from audit_support import engine_of, record
+from audit.support import record
 from flask import Flask
 from flask.testing import FlaskClient
+from support import engine_of
 
-from withdrawal.audit import export, paging
+from withdrawal.audit import export, paging, queries
 from withdrawal.audit.queries import Delivery, Filters, Scope, StatementRow
 
 P = "/withdrawal/audit"
@@ -82,7 +83,7 @@ def test_export_reads_in_keyset_batches(
     monkeypatch.setattr(paging, "BATCH_SIZE", 2)
     made = [record(app) for _ in range(5)]
     batches: list[int] = []
-    original = paging.fetch
+    original = queries.fetch
 
     def counting(engine: Any, query: Any) -> list[StatementRow]:
         rows = original(engine, query)

@@ -3,16 +3,16 @@ one and keeps its result."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
-from audit_support import csrf, engine_of, record
+from audit.support import record
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select, update
+from sqlalchemy import update
+from support import csrf_token, engine_of, rewrite_entry
 
 from withdrawal.audit.integrity import latest_check, verify_and_store
-from withdrawal.storage.tables import ledger, verifications
+from withdrawal.storage.tables import verifications
 
 A = "/withdrawal/audit"
 PAGES = ("/", "/statements", "/integrity")
@@ -20,7 +20,7 @@ PAGES = ("/", "/statements", "/integrity")
 
 def verify(auditor: FlaskClient) -> str:
     page = auditor.get(f"{A}/integrity").get_data(as_text=True)
-    response = auditor.post(f"{A}/integrity/verify", data={"csrf_token": csrf(page)},
+    response = auditor.post(f"{A}/integrity/verify", data={"csrf_token": csrf_token(page)},
                             follow_redirects=True)
     assert response.status_code == 200
     return response.get_data(as_text=True)
@@ -51,10 +51,7 @@ def test_verify_now_keeps_the_result_and_every_page_shows_it(
 
 def test_a_broken_chain_is_shown_as_an_alert(app: Flask, auditor: FlaskClient) -> None:
     reference = record(app)
-    with engine_of(app).begin() as conn:
-        body = json.loads(conn.execute(select(ledger.c.body)).scalar_one())
-        body["content"]["email"] = "someone@else.example"
-        conn.execute(update(ledger).values(body=json.dumps(body)))
+    rewrite_entry(app, email="someone@else.example")
     html = verify(auditor)
     assert "The chain is broken" in html and reference in html
     page = auditor.get(f"{A}/").get_data(as_text=True)

@@ -9,10 +9,11 @@ from datetime import date
 from typing import Any
 
 import pytest
-from audit_support import engine_of, record
+from audit.support import record
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, update
+from support import engine_of
 
 from withdrawal.audit import paging
 from withdrawal.audit.decisions import Decision, record_decision

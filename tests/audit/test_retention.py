@@ -8,13 +8,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from audit_support import EML, PDF, engine_of, record, store_document
+from audit.support import EML, PDF, record, store_document
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from support import engine_of
 
 from withdrawal.audit.retention import ERASED, Period, parse_period, purge
-from withdrawal.statement import canonical_json, sha256_hex
+from withdrawal.statement import EventType, canonical_json, sha256_hex
 from withdrawal.storage.statements import append_event, events_of, load_statement
 from withdrawal.storage.tables import documents, ledger, outbox, statements
 from withdrawal.storage.verify import verify_chain
@@ -58,10 +59,10 @@ def _old_statement(app: Flask) -> str:
     store_document(app, reference, "receipt-pdf", PDF)
     store_document(app, reference, "acknowledgement-eml", EML)
     engine = engine_of(app)
-    append_event(engine, reference, "acknowledgement-failed", {
+    append_event(engine, reference, EventType.ACKNOWLEDGEMENT_FAILED, {
         "purpose": "acknowledgement", "recipient": "olga@example.com",
         "error": "550 olga@example.com: no such user", "attempt": 1, "final": True})
-    append_event(engine, reference, "receipt-pdf-stored", {"sha256": sha256_hex(PDF)})
+    append_event(engine, reference, EventType.RECEIPT_PDF_STORED, {"sha256": sha256_hex(PDF)})
     return reference
 
 

@@ -17,18 +17,16 @@ import secrets
 import select
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from browser_support import AUDITOR, PASSWORD
-from support import Received, SMTPServer, free_port
+from browser.support import AUDITOR, PASSWORD, Mailbox, NewContext, Shop
+from support import free_port, serving
 from werkzeug.security import generate_password_hash
 
 if TYPE_CHECKING:
@@ -83,36 +81,10 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     chromium.close()
 
 
-@dataclass
-class Mailbox(SMTPServer):
-    """The SMTP server, with a way to wait for a message instead of sleeping."""
-
-    _arrived: threading.Condition = field(default_factory=threading.Condition, repr=False)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        answer = await super().handle_DATA(server, session, envelope)
-        with self._arrived:
-            self._arrived.notify_all()
-        return answer
-
-    def wait_for(self, predicate: Callable[[Received], bool], timeout: float = 20) -> Received:
-        """The first message ``predicate`` accepts, waiting up to ``timeout`` seconds."""
-        with self._arrived:
-            found = self._arrived.wait_for(
-                lambda: next((m for m in self.messages if predicate(m)), None), timeout)
-        assert found is not None, f"no matching e-mail within {timeout} s: {self.messages}"
-        return found
-
-
 @pytest.fixture(scope="session")
 def mailbox() -> Iterator[Mailbox]:
-    from aiosmtpd.controller import Controller
-
-    server = Mailbox("127.0.0.1", free_port())
-    controller = Controller(server, hostname=server.host, port=server.port)
-    controller.start()
-    yield server
-    controller.stop()
+    with serving(Mailbox("127.0.0.1", free_port())) as server:
+        yield server
 
 
 class Servers:
@@ -169,17 +141,6 @@ def servers(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> Itera
     zygote.close()
 
 
-@dataclass
-class Shop:
-    """The demo shop running as a real server."""
-
-    url: str
-    log: Path
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-
 def _shop_settings(instance: Path, port: int, mail: Mailbox) -> dict[str, Any]:
     return {"port": port, "instance_path": str(instance), "log": str(instance / "server.log"),
             "config": {
@@ -220,9 +181,6 @@ def shop(tmp_path: Path, mailbox: Mailbox, servers: Servers) -> Iterator[Shop]:
         yield running
     finally:
         servers.stop(pid)
-
-
-NewContext = Callable[..., "BrowserContext"]
 
 
 @pytest.fixture

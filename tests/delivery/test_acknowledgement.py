@@ -3,15 +3,12 @@ server, with the PDF's text extracted and checked."""
 
 from __future__ import annotations
 
-import io
-import re
 from typing import Any
 
-import pypdf
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from support import Consumer, SMTPServer, settle
+from support import Consumer, SMTPServer, engine_of, pdf_text, reference_in, settle
 
 from withdrawal.statement import DocumentKind
 from withdrawal.storage.documents import kept_document
@@ -24,13 +21,8 @@ def submit(consumer: Consumer, client: FlaskClient, name: str = "Maria Rossi",
     response = consumer.withdraw(name, "mixed@demo.example", "1008", lines or ["1", "2"])
     location = response.headers["Location"]
     page = client.get(location).get_data(as_text=True)
-    reference = re.search(r"W-[0-9A-Z]{4}-[0-9A-Z]{4}", page).group(0)  # type: ignore[union-attr]
+    reference = reference_in(page)
     return reference, location
-
-
-def pdf_text(data: bytes) -> str:
-    reader = pypdf.PdfReader(io.BytesIO(data))
-    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
 
 
 def by_recipient(server: SMTPServer, address: str) -> Any:
@@ -81,7 +73,7 @@ def test_message_id_and_eml_are_recorded(
 ) -> None:
     reference, _ = submit(consumer, client)
     settle(app)
-    engine = app.extensions["withdrawal"].engine
+    engine = engine_of(app)
     message = by_recipient(smtp_server, "mixed@demo.example")
     sent = [e for e in events_of(engine, reference) if e["type"] == "acknowledgement-sent"]
     ack = next(e for e in sent if e["data"]["purpose"] == "acknowledgement")
@@ -144,7 +136,7 @@ def test_name_with_markup_is_escaped_in_html_and_cannot_add_headers(
     assert "<script>" not in html and "&lt;script&gt;" in html
     pdf = next(message.iter_attachments()).get_content()
     assert "<script>alert(1)</script>" in pdf_text(pdf)
-    assert load_statement(app.extensions["withdrawal"].engine, reference) is not None
+    assert load_statement(engine_of(app), reference) is not None
 
 
 def test_line_breaks_in_a_recorded_name_cannot_add_a_header(app: Flask) -> None:
@@ -152,10 +144,10 @@ def test_line_breaks_in_a_recorded_name_cannot_add_a_header(app: Flask) -> None:
     from datetime import UTC, datetime
 
     from withdrawal.delivery.messages import compose
-    from withdrawal.statement import content_hash
+    from withdrawal.statement import StatementContent, content_hash
     from withdrawal.storage.statements import StoredStatement
 
-    content = {
+    content: StatementContent = {
         "reference": "W-TEST-0001", "submitted_at": "2026-11-22T10:00:00.000000+00:00",
         "timezone": "Europe/Rome", "locale": "en", "name": "Eve\r\nBcc: evil@example.net",
         "email": "eve@example.com", "order_number": "1", "order_matched": False,

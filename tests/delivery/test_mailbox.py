@@ -3,26 +3,22 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
-from support import Consumer, settle
-
-from wsgi import create_app
+from support import Consumer, MakeApp, pdf_text, settle
 
 
 @pytest.fixture
-def demo(app_config: dict[str, Any], tmp_path: Any) -> Iterator[Flask]:
-    application = create_app({**app_config, "DEMO_MAILBOX": True, "MAIL_SUPPRESS_SEND": False,
-                              "MAIL_PORT": 1, "WITHDRAWAL_DELIVER_AFTER_COMMIT": True},
-                             instance_path=str(tmp_path / "instance"))
-    yield application
-    application.extensions["withdrawal"].engine.dispose()
+def demo(make_app: MakeApp) -> Flask:
+    """The demo shop as under ``make run``: its mailbox catches every e-mail (no SMTP server
+    on port 1), nobody is notified."""
+    return make_app(DEMO_MAILBOX=True, MAIL_SUPPRESS_SEND=False, MAIL_PORT=1,
+                    WITHDRAWAL_DELIVER_AFTER_COMMIT=True, WITHDRAWAL_NOTIFY=[])
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.sqlite_only
 def test_mailbox_shows_text_html_and_pdf(demo: Flask) -> None:
     client = demo.test_client()
     assert "No e-mail yet" in client.get("/demo/mailbox/").get_data(as_text=True)
@@ -40,7 +36,7 @@ def test_mailbox_shows_text_html_and_pdf(demo: Flask) -> None:
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.sqlite_only
 def test_mailbox_refuses_paths_outside_it(demo: Flask) -> None:
     client = demo.test_client()
     for path in ("/demo/mailbox/..%2Fwithdrawal.sqlite3", "/demo/mailbox/x.eml",
@@ -51,13 +47,8 @@ def test_mailbox_refuses_paths_outside_it(demo: Flask) -> None:
 def test_model_form_in_the_consumers_language(client: Any) -> None:
     response = client.get("/withdrawal/model-form.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    import io
-
-    import pypdf
-
-    reader = pypdf.PdfReader(io.BytesIO(response.data))
-    text = " ".join((p.extract_text() or "") for p in reader.pages)
-    assert "Demo Keys S.r.l." in " ".join(text.split())
+    text = pdf_text(response.data)
+    assert "Demo Keys S.r.l." in text
     assert "withdraw" in text
     step1 = client.get("/withdrawal/").get_data(as_text=True)
     assert 'href="/withdrawal/model-form.pdf"' in step1

@@ -4,23 +4,21 @@ the deliver command, and several workers on PostgreSQL sending each receipt exac
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
-from support import Consumer, SMTPServer, free_port, settle
+from support import Consumer, SMTPServer, engine_of, free_port, settle
 
 from withdrawal.delivery.outbox import backoff, pending_count
 from withdrawal.delivery.worker import deliver_due
+from withdrawal.statement import Purpose, StatementContent
 from withdrawal.storage.statements import Recipient, events_of, record_statement, utcnow
 from withdrawal.storage.tables import outbox
-
-
-def engine_of(app: Flask) -> Any:
-    return app.extensions["withdrawal"].engine
 
 
 def rows(app: Flask) -> list[Any]:
@@ -119,7 +117,7 @@ def test_order_address_gets_a_notice_when_acknowledgement_goes_elsewhere(
     """R22: the statement names another address than the order's."""
     from withdrawal.submission import recipients as _recipients
 
-    def build(at: Any, withdrawn: Any, reference: str) -> dict[str, Any]:
+    def build(at: datetime, withdrawn: Mapping[str, str], reference: str) -> StatementContent:
         return {
             "reference": reference, "submitted_at": at.isoformat(), "timezone": "Europe/Rome",
             "locale": "en", "name": "Ann", "email": "ann.private@example.com",
@@ -144,7 +142,7 @@ def test_order_address_gets_a_notice_when_acknowledgement_goes_elsewhere(
 
 
 def _pending_statements(app: Flask, n: int) -> None:
-    def build(at: Any, withdrawn: Any, reference: str) -> dict[str, Any]:
+    def build(at: datetime, withdrawn: Mapping[str, str], reference: str) -> StatementContent:
         return {
             "reference": reference, "submitted_at": at.isoformat(), "timezone": "Europe/Rome",
             "locale": "en", "name": "Bulk", "email": f"{reference.lower()}@example.com",
@@ -159,12 +157,11 @@ def _pending_statements(app: Flask, n: int) -> None:
     for i in range(n):
         record_statement(engine_of(app), submission_key=f"bulk-{i}", order_number=None,
                          build=build,
-                         recipients=lambda c: [Recipient("acknowledgement", c["email"])])
+                         recipients=lambda c: [Recipient(Purpose.ACKNOWLEDGEMENT, c["email"])])
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres_only
 @pytest.mark.slow
-@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_two_workers_send_200_receipts_exactly_once(
     app: Flask, smtp_server: SMTPServer,
 ) -> None:

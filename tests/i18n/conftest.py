@@ -1,21 +1,15 @@
-"""Fixtures for the translation tests: an app on SQLite that delivers its acknowledgements to
-the real SMTP server fixture right after commit, and a check that the compiled ``.mo`` files
-match their ``.po`` sources (``make compile-translations``)."""
+"""Fixtures for the translation tests: an app that delivers its acknowledgements to the real
+SMTP server fixture right after commit (on SQLite only: the modules that use it are marked
+``sqlite_only``, translations do not depend on the database), and a check that the compiled
+``.mo`` files match their ``.po`` sources (``make compile-translations``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from babel.messages.mofile import read_mo
-from flask import Flask
-from flask.testing import FlaskClient
-from i18n_support import TRANSLATED, po_path, read_catalog
-from support import Consumer
-
-from wsgi import create_app
+from i18n.support import TRANSLATED, po_path, read_catalog
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -46,20 +40,5 @@ def _key(value: Any) -> tuple[str, ...]:
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """Translations do not depend on the database: SQLite only."""
-    return f"sqlite:///{tmp_path / 'withdrawal.sqlite3'}"
-
-
-@pytest.fixture
-def app(app_config: dict[str, Any], mail_config: dict[str, Any]) -> Iterator[Flask]:
-    application = create_app({**app_config, **mail_config,
-                              "WITHDRAWAL_DELIVER_AFTER_COMMIT": True})
-    yield application
-    application.extensions["withdrawal"].wait_for_background()
-    application.extensions["withdrawal"].engine.dispose()
-
-
-@pytest.fixture
-def consumer(client: FlaskClient) -> Consumer:
-    return Consumer(client)
+def app_config(app_config: dict[str, Any], mail_config: dict[str, Any]) -> dict[str, Any]:
+    return {**app_config, **mail_config, "WITHDRAWAL_DELIVER_AFTER_COMMIT": True}

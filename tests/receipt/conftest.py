@@ -1,21 +1,21 @@
 """Fixtures for the receipt PDFs: realistic statements as the app records them, the trader, a
-text extractor, and a throw-away signing identity (self-signed certificate in a PKCS#12)."""
+renderer, and a throw-away signing identity (self-signed certificate in a PKCS#12)."""
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
 import hashlib
-import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pypdf import PdfReader
+from support import english
 
 from withdrawal.domain import Trader
-from withdrawal.receipt.pdf import canonical_json, render_receipt_pdf
+from withdrawal.receipt.pdf import render_receipt_pdf
+from withdrawal.statement import canonical_json
 
 TRADER = {
     "name": "Demo Keys S.r.l.",
@@ -133,11 +133,6 @@ UNMATCHED: dict[str, Any] = {
 }
 
 
-def english(message: str) -> str:
-    """The identity gettext: the English msgids as they are."""
-    return message
-
-
 @pytest.fixture
 def statement() -> dict[str, Any]:
     """A matched statement with three lines (withdrawable, excluded, already withdrawn)."""
@@ -175,22 +170,6 @@ def render() -> Render:
         )
 
     return render
-
-
-@pytest.fixture
-def pdf_text() -> Callable[[bytes], str]:
-    """All text of a PDF, whitespace collapsed (lines wrap wherever the layout breaks them)."""
-
-    def extract(pdf: bytes) -> str:
-        reader = PdfReader(io.BytesIO(pdf))
-        return squash(" ".join(page.extract_text() for page in reader.pages))
-
-    return extract
-
-
-def squash(text: str) -> str:
-    """Collapse all whitespace (including the narrow no-break spaces Babel uses) to one space."""
-    return " ".join(text.split())
 
 
 @pytest.fixture(scope="session")

@@ -3,27 +3,23 @@ PAdES seal, and ``flask withdrawal verify`` checks stored PDF hashes and seals."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy import update
-from support import Consumer
+from support import Consumer, engine_of
 
 from withdrawal.receipt.signing import verify_pdf_seal
 from withdrawal.storage.tables import documents
-from wsgi import create_app
 
 
 @pytest.fixture
-def sealing_app(app_config: dict[str, Any], pkcs12_file: tuple[Path, bytes]) -> Iterator[Flask]:
+def app_config(app_config: dict[str, Any], pkcs12_file: tuple[Path, bytes]) -> dict[str, Any]:
     path, password = pkcs12_file
-    application = create_app({**app_config, "WITHDRAWAL_SIGNING_KEY": str(path),
-                              "WITHDRAWAL_SIGNING_KEY_PASSWORD": password.decode()})
-    yield application
-    application.extensions["withdrawal"].engine.dispose()
+    return {**app_config, "WITHDRAWAL_SIGNING_KEY": str(path),
+            "WITHDRAWAL_SIGNING_KEY_PASSWORD": password.decode()}
 
 
 def _download(app: Flask) -> bytes:
@@ -35,36 +31,36 @@ def _download(app: Flask) -> bytes:
 
 
 def test_receipt_pdf_is_sealed_and_verify_checks_it(
-    sealing_app: Flask, pkcs12_file: tuple[Path, bytes],
+    app: Flask, pkcs12_file: tuple[Path, bytes],
 ) -> None:
-    pdf = _download(sealing_app)
+    pdf = _download(app)
     path, password = pkcs12_file
     check = verify_pdf_seal(pdf, pkcs12_path=str(path), password=password)
     assert check.present and check.intact and check.valid and check.trusted
-    result = sealing_app.test_cli_runner().invoke(args=["withdrawal", "verify"])
+    result = app.test_cli_runner().invoke(args=["withdrawal", "verify"])
     assert result.exit_code == 0, result.output
     assert "OK 1 statements" in result.output and "OK 1 documents (1 sealed)" in result.output
 
 
-def test_verify_detects_a_replaced_pdf(sealing_app: Flask) -> None:
-    pdf = _download(sealing_app)
+def test_verify_detects_a_replaced_pdf(app: Flask) -> None:
+    pdf = _download(app)
     forged = pdf.replace(b"Ann", b"Bob", 1)
-    engine = sealing_app.extensions["withdrawal"].engine
+    engine = engine_of(app)
     with engine.begin() as conn:
         conn.execute(update(documents).values(content=forged))
-    result = sealing_app.test_cli_runner().invoke(args=["withdrawal", "verify"])
+    result = app.test_cli_runner().invoke(args=["withdrawal", "verify"])
     assert result.exit_code == 1 and "does not match its SHA-256" in result.output
 
 
-def test_verify_detects_a_replaced_pdf_with_matching_hash_column(sealing_app: Flask) -> None:
+def test_verify_detects_a_replaced_pdf_with_matching_hash_column(app: Flask) -> None:
     """Rewriting the hash column too still contradicts the hash recorded in the chain."""
     import hashlib
 
-    pdf = _download(sealing_app)
+    pdf = _download(app)
     forged = pdf + b"\n%forged"
-    engine = sealing_app.extensions["withdrawal"].engine
+    engine = engine_of(app)
     with engine.begin() as conn:
         conn.execute(update(documents).values(content=forged,
                                               sha256=hashlib.sha256(forged).hexdigest()))
-    result = sealing_app.test_cli_runner().invoke(args=["withdrawal", "verify"])
+    result = app.test_cli_runner().invoke(args=["withdrawal", "verify"])
     assert result.exit_code == 1 and "differs from the one in the chain" in result.output

@@ -4,15 +4,13 @@ details in the "To" line, the consumer's details when known, metadata, reproduci
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 
 import pytest
 from pypdf import PdfReader
+from support import english, pdf_text
 
 from withdrawal.domain import Trader
 from withdrawal.receipt.modelform import render_model_form_pdf, trader_line
-
-PdfText = Callable[[bytes], str]
 
 ANNEX_I_B = [
     "Model withdrawal form",
@@ -29,22 +27,14 @@ ANNEX_I_B = [
 TO_LINE = "— To Demo Keys S.r.l., Via Roma 1, 20121 Milano, Italy, support@demo.example:"
 
 
-def english(message: str) -> str:
-    return message
-
-
-def test_has_the_annex_text_and_the_trader_in_the_to_line(
-    trader: Trader, pdf_text: PdfText
-) -> None:
+def test_has_the_annex_text_and_the_trader_in_the_to_line(trader: Trader) -> None:
     text = pdf_text(render_model_form_pdf(trader=trader, gettext=english, locale="en"))
     missing = [sentence for sentence in [*ANNEX_I_B, TO_LINE] if sentence not in text]
     assert not missing
     assert "[here the trader" not in text  # the instruction is replaced, not printed
 
 
-def test_prefills_the_consumer_and_prints_input_literally(
-    trader: Trader, pdf_text: PdfText
-) -> None:
+def test_prefills_the_consumer_and_prints_input_literally(trader: Trader) -> None:
     prefill = {
         "name": "Αλέξανδρος Παπαδόπουλος <b>",
         "address": "Ул. Витоша 1\n1000 София",
@@ -79,9 +69,7 @@ def german(message: str) -> str:
     return GERMAN.get(message, message)
 
 
-def test_translations_are_used_and_their_placeholder_gets_the_trader(
-    trader: Trader, pdf_text: PdfText
-) -> None:
+def test_translations_are_used_and_their_placeholder_gets_the_trader(trader: Trader) -> None:
     pdf = render_model_form_pdf(trader=trader, gettext=german, locale="de")
     text = pdf_text(pdf)
     assert "— An Demo Keys S.r.l., Via Roma 1, 20121 Milano, Italy, support@demo.example:" in text

@@ -19,28 +19,19 @@ import pytest
 from babel.messages.extract import extract_from_file
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
+from support import pdf_text, squash
 
 from withdrawal.eligibility import STATUS_MESSAGES
 from withdrawal.eligibility import model as eligibility_model
 from withdrawal.receipt import pdf as receipt_pdf
-from withdrawal.receipt.pdf import attachment_name, canonical_json, render_receipt_pdf
+from withdrawal.receipt.pdf import attachment_name, render_receipt_pdf
+from withdrawal.statement import canonical_json
 
 Render = Callable[..., bytes]
-PdfText = Callable[[bytes], str]
 REPO = Path(__file__).resolve().parents[2]
 
 
-def squash(text: str) -> str:
-    return " ".join(text.split())
-
-
-def english(message: str) -> str:
-    return message
-
-
-def test_shows_every_field_of_the_statement(
-    render: Render, pdf_text: PdfText, statement: dict[str, Any]
-) -> None:
+def test_shows_every_field_of_the_statement(render: Render, statement: dict[str, Any]) -> None:
     text = pdf_text(render(statement))
     expected = [
         "Acknowledgement of receipt of your withdrawal",
@@ -74,7 +65,7 @@ def test_shows_every_field_of_the_statement(
 
 
 def test_shows_submission_time_in_utc_and_local_time_with_the_zone(
-    render: Render, pdf_text: PdfText, statement: dict[str, Any]
+    render: Render, statement: dict[str, Any]
 ) -> None:
     text = pdf_text(render(statement))
     assert squash("Sunday, November 22, 2026, 10:11:12\u202fAM Coordinated Universal Time") in text
@@ -86,7 +77,7 @@ def test_shows_submission_time_in_utc_and_local_time_with_the_zone(
 
 
 def test_deadline_is_shown_in_the_zone_it_was_computed_in(
-    render: Render, pdf_text: PdfText, statement: dict[str, Any]
+    render: Render, statement: dict[str, Any]
 ) -> None:
     statement["lines"][0]["assessment"]["deadline_timezone"] = "Europe/Lisbon"
     text = pdf_text(render(statement))
@@ -94,7 +85,7 @@ def test_deadline_is_shown_in_the_zone_it_was_computed_in(
 
 
 def test_says_it_is_a_receipt_not_a_decision_and_what_happens_next(
-    render: Render, pdf_text: PdfText, statement: dict[str, Any]
+    render: Render, statement: dict[str, Any]
 ) -> None:
     text = pdf_text(render(statement))
     assert "This document acknowledges receipt of your withdrawal. It is not a decision" in text
@@ -103,15 +94,13 @@ def test_says_it_is_a_receipt_not_a_decision_and_what_happens_next(
     assert "Questions? Write to support@demo.example and quote the reference W-7K3M-9QX2." in text
 
 
-def test_shows_the_statement_hash(
-    render: Render, pdf_text: PdfText, statement: dict[str, Any]
-) -> None:
+def test_shows_the_statement_hash(render: Render, statement: dict[str, Any]) -> None:
     digest = hashlib.sha256(canonical_json(statement)).hexdigest()
     assert digest in pdf_text(render(statement))
 
 
 def test_unmatched_order_shows_the_description_and_the_note(
-    render: Render, pdf_text: PdfText, unmatched_statement: dict[str, Any]
+    render: Render, unmatched_statement: dict[str, Any]
 ) -> None:
     text = pdf_text(render(unmatched_statement))
     assert "Two Windows keys bought on 20 November, paid by PayPal" in text
@@ -122,7 +111,7 @@ def test_unmatched_order_shows_the_description_and_the_note(
 
 
 def test_the_labels_shown_are_printed_verbatim_and_an_override_is_said(
-    render: Render, pdf_text: PdfText, statement: dict[str, Any]
+    render: Render, statement: dict[str, Any]
 ) -> None:
     statement["labels"].update(entry="Widerruf hier", confirm="Jetzt widerrufen", overridden=True)
     text = pdf_text(render(statement))
@@ -141,7 +130,6 @@ def test_the_labels_shown_are_printed_verbatim_and_an_override_is_said(
 )
 def test_every_eu_alphabet_comes_back_out_of_the_pdf(
     render: Render,
-    pdf_text: PdfText,
     statement: dict[str, Any],
     name: str,
     locale: str,
@@ -154,7 +142,7 @@ def test_every_eu_alphabet_comes_back_out_of_the_pdf(
 
 
 def test_consumer_input_is_printed_literally_not_interpreted(
-    render: Render, pdf_text: PdfText, unmatched_statement: dict[str, Any]
+    render: Render, unmatched_statement: dict[str, Any]
 ) -> None:
     unmatched_statement["name"] = "<script>alert(1)</script>"
     unmatched_statement["contract_description"] = '<b>not bold</b> & <font size="40">big</font>'
@@ -166,7 +154,7 @@ def test_consumer_input_is_printed_literally_not_interpreted(
 
 
 def test_markup_in_line_titles_and_reason_params_is_printed_literally(
-    render: Render, pdf_text: PdfText, statement: dict[str, Any]
+    render: Render, statement: dict[str, Any]
 ) -> None:
     statement["lines"][0]["title"] = "Key <br/> & <unknowntag>"
     statement["lines"][2]["assessment"]["reasons"][0]["params"]["reference"] = "<i>x</i>"
@@ -175,15 +163,13 @@ def test_markup_in_line_titles_and_reason_params_is_printed_literally(
     assert "with statement <i>x</i>, so" in text
 
 
-def test_control_characters_in_input_are_dropped(
-    render: Render, pdf_text: PdfText, statement: dict[str, Any]
-) -> None:
+def test_control_characters_in_input_are_dropped(render: Render, statement: dict[str, Any]) -> None:
     statement["name"] = "Maria\x00 Rossi\x07\x1b"
     assert "Name Maria Rossi E-mail" in pdf_text(render(statement))
 
 
 def test_a_long_description_flows_onto_further_pages(
-    render: Render, pdf_text: PdfText, unmatched_statement: dict[str, Any]
+    render: Render, unmatched_statement: dict[str, Any]
 ) -> None:
     words = " ".join(f"word{i}" for i in range(3000))
     unmatched_statement["contract_description"] = words
@@ -193,7 +179,7 @@ def test_a_long_description_flows_onto_further_pages(
 
 
 def test_unknown_status_and_unparseable_price_are_shown_as_recorded(
-    render: Render, pdf_text: PdfText, statement: dict[str, Any]
+    render: Render, statement: dict[str, Any]
 ) -> None:
     statement["lines"][0]["assessment"]["status"] = "under-review"
     statement["lines"][0]["unit_price"] = "n/a"
@@ -201,9 +187,7 @@ def test_unknown_status_and_unparseable_price_are_shown_as_recorded(
     assert "under-review" in text and "n/a" in text
 
 
-def test_prices_and_dates_follow_the_locale(
-    render: Render, pdf_text: PdfText, statement: dict[str, Any]
-) -> None:
+def test_prices_and_dates_follow_the_locale(render: Render, statement: dict[str, Any]) -> None:
     text = pdf_text(render(statement, locale="it"))
     assert "19,99 €" in squash(text) and "1.234,50 €" in text
     assert "domenica 22 novembre 2026 11:11:12 Ora standard dell’Europa centrale" in text
@@ -243,7 +227,7 @@ def test_metadata_title_author_subject_language(
 
 
 def test_unknown_locale_falls_back_to_english_formatting(
-    render: Render, pdf_text: PdfText, statement: dict[str, Any]
+    render: Render, statement: dict[str, Any]
 ) -> None:
     text = pdf_text(render(statement, locale="xx_NOPE"))
     assert "Coordinated Universal Time" in text
@@ -305,9 +289,7 @@ def german(message: str) -> str:
     return GERMAN.get(message, message)
 
 
-def test_strings_go_through_gettext(
-    render: Render, pdf_text: PdfText, statement: dict[str, Any]
-) -> None:
+def test_strings_go_through_gettext(render: Render, statement: dict[str, Any]) -> None:
     pdf = render(statement, gettext=german, locale="de")
     text = pdf_text(pdf)
     assert "Eingangsbestätigung Ihres Widerrufs" in text

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import pdf_text
 
 from withdrawal.receipt.signing import FIELD_NAME, seal_pdf, verify_pdf_seal
 
@@ -24,7 +25,7 @@ def sealed(render: Render, statement: dict[str, Any], pkcs12_file: tuple[Path, b
 
 
 def test_a_sealed_receipt_verifies_as_intact_and_trusted(
-    sealed: bytes, pkcs12_file: tuple[Path, bytes], pdf_text: Callable[[bytes], str]
+    sealed: bytes, pkcs12_file: tuple[Path, bytes]
 ) -> None:
     path, password = pkcs12_file
     check = verify_pdf_seal(sealed, pkcs12_path=str(path), password=password)

@@ -1,6 +1,7 @@
 """What the browser tests share: the consumer's walk through the function, found the way a
 person finds it (the footer link by its accessible name, the confirm button by role and exact
-label), and the checks several tests make on every page.
+label), the checks several tests make on every page, and the types of the fixtures
+(``NewContext``, ``Shop``, ``Mailbox``).
 
 UI sentences in it/de/fr may still be English while translations are written, so nothing here
 matches translated UI text: only the statutory labels, references, ARIA roles and form ids.
@@ -9,24 +10,62 @@ matches translated UI text: only the statutory labels, references, ARIA roles an
 from __future__ import annotations
 
 import os
-import re
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from support import REFERENCE, Received, SMTPServer
 
 from withdrawal.labels import CATALOGUE, StatutoryLabels
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Locator, Page
+    from playwright.sync_api import BrowserContext, Locator, Page
 
 AUDITOR = "auditor"
 PASSWORD = "pw"
-REFERENCE = re.compile(r"\bW-[0-9A-Z]{4}-[0-9A-Z]{4}\b")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 #: The demo orders the tests use (README, "Demo orders").
 MIXED = ("1008", "mixed@demo.example")  # excluded key, undelivered key, goods
 NOT_DELIVERED = ("1003", "pending@demo.example")
+
+
+#: The ``new_context`` fixture: ``new_context(locale=..., viewport=..., java_script_enabled=...)``.
+NewContext = Callable[..., "BrowserContext"]
+
+
+@dataclass
+class Shop:
+    """The demo shop running as a real server."""
+
+    url: str
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+@dataclass
+class Mailbox(SMTPServer):
+    """The SMTP server, with a way to wait for a message instead of sleeping."""
+
+    _arrived: threading.Condition = field(default_factory=threading.Condition, repr=False)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        answer = await super().handle_DATA(server, session, envelope)
+        with self._arrived:
+            self._arrived.notify_all()
+        return answer
+
+    def wait_for(self, predicate: Callable[[Received], bool], timeout: float = 20) -> Received:
+        """The first message ``predicate`` accepts, waiting up to ``timeout`` seconds."""
+        with self._arrived:
+            found = self._arrived.wait_for(
+                lambda: next((m for m in self.messages if predicate(m)), None), timeout)
+        assert found is not None, f"no matching e-mail within {timeout} s: {self.messages}"
+        return found
 
 
 def labels(lang: str) -> StatutoryLabels:

@@ -1,14 +1,12 @@
-"""Helpers for the translation tests: where the catalogues are, how to read them and how to
-get the text out of a PDF."""
+"""Helpers for the translation tests: where the catalogues are, how to read them, and how a
+translated text shows on a page."""
 
 from __future__ import annotations
 
-import io
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import pypdf
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -31,16 +29,6 @@ def po_path(lang: str) -> Path:
 def read_catalog(path: Path, locale: str | None = None) -> Catalog:
     with path.open("rb") as handle:
         return read_po(handle, locale=locale)
-
-
-def squash(text: str) -> str:
-    """Collapse all whitespace (Babel's no-break spaces too) to single spaces."""
-    return " ".join(text.split())
-
-
-def pdf_text(data: bytes) -> str:
-    reader = pypdf.PdfReader(io.BytesIO(data))
-    return squash(" ".join(page.extract_text() or "" for page in reader.pages))
 
 
 def translator(lang: str) -> Callable[[str], str]:

@@ -8,10 +8,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from browser_support import (
+from browser.support import (
     AUDITOR,
     MIXED,
     PASSWORD,
+    NewContext,
+    Shop,
     confirm,
     confirm_button,
     continue_button,
@@ -25,7 +27,6 @@ from browser_support import (
 )
 
 if TYPE_CHECKING:
-    from conftest import NewContext, Shop
     from playwright.sync_api import Page
 
 pytestmark = pytest.mark.browser

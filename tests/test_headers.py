@@ -15,17 +15,14 @@ from support import Consumer, csrf_token
 from withdrawal import security
 from withdrawal.security import CONTENT_SECURITY_POLICY
 
+#: The headers do not depend on the database.
+pytestmark = pytest.mark.sqlite_only
+
 STRICT = {
     "default-src": "'self'", "img-src": "'self' data:", "style-src": "'self'",
     "script-src": "'none'", "object-src": "'none'", "base-uri": "'none'",
     "form-action": "'self'", "frame-ancestors": "'self'",
 }
-
-
-@pytest.fixture
-def database_url(tmp_path: Any) -> str:
-    """SQLite only: the headers do not depend on the database."""
-    return f"sqlite:///{tmp_path / 'withdrawal.sqlite3'}"
 
 
 def directives(policy: str) -> dict[str, str]:

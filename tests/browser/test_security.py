@@ -7,8 +7,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
-from browser_support import (
+from browser.support import (
     MIXED,
+    NewContext,
+    Shop,
     confirm,
     continue_button,
     download_pdf,
@@ -21,7 +23,6 @@ from browser_support import (
 from withdrawal.security import CONTENT_SECURITY_POLICY
 
 if TYPE_CHECKING:
-    from conftest import NewContext, Shop
     from playwright.sync_api import ConsoleMessage, Page, Response
 
 pytestmark = pytest.mark.browser

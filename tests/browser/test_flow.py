@@ -5,11 +5,12 @@ the acknowledgement caught by a real SMTP server (R1, R2, R5, R6, R9, R10)."""
 from __future__ import annotations
 
 from email.message import EmailMessage
-from typing import TYPE_CHECKING
 
 import pytest
-from browser_support import (
+from browser.support import (
     MIXED,
+    Mailbox,
+    NewContext,
     Receipt,
     assert_step_one,
     confirm,
@@ -23,9 +24,6 @@ from browser_support import (
     select,
     switch_language,
 )
-
-if TYPE_CHECKING:
-    from conftest import Mailbox, NewContext
 
 pytestmark = pytest.mark.browser
 

@@ -3,11 +3,11 @@ receipt, its PDF and the acknowledgement all work in a browser with JavaScript t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pytest
-from browser_support import (
+from browser.support import (
     MIXED,
+    Mailbox,
+    NewContext,
     confirm,
     continue_button,
     download_pdf,
@@ -16,9 +16,6 @@ from browser_support import (
     select,
     switch_language,
 )
-
-if TYPE_CHECKING:
-    from conftest import Mailbox, NewContext
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ from babel.messages.mofile import write_mo
 from flask import Flask, render_template_string
 from flask_babel import Babel
 from flask_babel import gettext as host_gettext
-from i18n_support import html, translator
+from i18n.support import html, translator
 
 from withdrawal import Withdrawal
 from withdrawal.demo.orders import DemoOrders

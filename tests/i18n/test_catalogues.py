@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from i18n_support import (
+from i18n.support import (
     POT,
     PYBABEL,
     ROOT,

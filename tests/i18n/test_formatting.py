@@ -11,10 +11,12 @@ import pytest
 from babel import Locale
 from flask import Flask
 from flask_babel import force_locale
-from i18n_support import pdf_text
-from support import Consumer, settle
+from support import Consumer, pdf_text, settle
 
 from withdrawal import templating as presentation
+
+#: Translations do not depend on the database.
+pytestmark = pytest.mark.sqlite_only
 
 FRIDAY = datetime(2026, 12, 4, 22, 59, 59, tzinfo=UTC)
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from browser_support import (
+from browser.support import (
     MIXED,
+    NewContext,
     confirm,
     confirm_button,
     continue_button,
@@ -28,7 +29,6 @@ from browser_support import (
 )
 
 if TYPE_CHECKING:
-    from conftest import NewContext
     from playwright.sync_api import BrowserContext, Page
 
 pytestmark = pytest.mark.browser

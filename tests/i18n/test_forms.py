@@ -7,11 +7,14 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_wtf import FlaskForm
-from i18n_support import TRANSLATED, html, shown, translator
+from i18n.support import TRANSLATED, html, shown, translator
 from support import Consumer, csrf_token
 from wtforms import StringField
 from wtforms.i18n import get_translations as wtforms_catalogue
 from wtforms.validators import Length
+
+#: Translations do not depend on the database.
+pytestmark = pytest.mark.sqlite_only
 
 TOO_LONG = "Field cannot be longer than %(max)d character."
 TOO_LONG_PLURAL = "Field cannot be longer than %(max)d characters."
@@ -76,5 +79,5 @@ def test_choosing_no_product_is_answered_in_the_language(consumer: Consumer) -> 
         as_text=True)
 
 
-def test_i18n_of_wtforms_is_left_enabled(app: Flask) -> None:
+def test_wtforms_i18n_is_left_enabled(app: Flask) -> None:
     assert app.config.get("WTF_I18N_ENABLED", True) is True

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -92,12 +93,12 @@ class Expect:
 
 
 # A key delivered with all three Art. 16(m) conditions in place.
-KEY = {
-    "delivered": "2026-07-01T10:05+02:00",
-    "consent": "2026-07-01T10:00+02:00",
-    "ack": "2026-07-01T10:00+02:00",
-    "confirmation": "2026-07-01T10:06+02:00",
-}
+KEY = Facts(
+    delivered="2026-07-01T10:05+02:00",
+    consent="2026-07-01T10:00+02:00",
+    ack="2026-07-01T10:00+02:00",
+    confirmation="2026-07-01T10:06+02:00",
+)
 NOT_PERFORMED = ("art16m-not-performed", "art9-period-from-conclusion")
 FROM_CONCLUSION = ("art9-period-from-conclusion",)
 ROLLED = "reg1182-rolled-to-working-day"
@@ -389,49 +390,49 @@ CASES = [
     ),
     # --- Art. 16(m): digital content --------------------------------------------------------
     pytest.param(
-        Facts(**KEY),
+        KEY,
         "2026-07-03T12:00+02:00",
         Expect("excluded", JULY_15, ("art16m-all-conditions",)),
         id="art16m-all-conditions",
     ),
     pytest.param(
-        Facts(**KEY),
+        KEY,
         "2026-09-01T12:00+02:00",
         Expect("excluded", JULY_15, ("art16m-all-conditions",)),
         id="art16m-excluded-wins-over-expired",
     ),
     pytest.param(
-        Facts(**{**KEY, "consent": "2026-07-01T10:05+02:00", "ack": "2026-07-01T10:05+02:00"}),
+        replace(KEY, consent="2026-07-01T10:05+02:00", ack="2026-07-01T10:05+02:00"),
         "2026-07-03T12:00+02:00",
         Expect("excluded", JULY_15, ("art16m-all-conditions",)),
         id="art16m-consent-at-the-delivery-instant-is-prior",
     ),
     pytest.param(
-        Facts(**{**KEY, "consent": None}),
+        replace(KEY, consent=None),
         "2026-07-03T12:00+02:00",
         Expect("withdrawable", JULY_15, ("art16m-consent-missing", *FROM_CONCLUSION), True),
         id="art16m-consent-missing",
     ),
     pytest.param(
-        Facts(**{**KEY, "ack": None}),
+        replace(KEY, ack=None),
         "2026-07-03T12:00+02:00",
         Expect("withdrawable", JULY_15, ("art16m-acknowledgement-missing", *FROM_CONCLUSION), True),
         id="art16m-acknowledgement-missing",
     ),
     pytest.param(
-        Facts(**{**KEY, "confirmation": None}),
+        replace(KEY, confirmation=None),
         "2026-07-03T12:00+02:00",
         Expect("withdrawable", JULY_15, ("art16m-confirmation-missing", *FROM_CONCLUSION), True),
         id="art16m-confirmation-missing",
     ),
     pytest.param(
-        Facts(**{**KEY, "consent": "2026-07-01T10:06+02:00"}),
+        replace(KEY, consent="2026-07-01T10:06+02:00"),
         "2026-07-03T12:00+02:00",
         Expect("withdrawable", JULY_15, ("art16m-consent-after-delivery", *FROM_CONCLUSION), True),
         id="art16m-consent-after-delivery",
     ),
     pytest.param(
-        Facts(**{**KEY, "ack": "2026-07-02T08:00+02:00"}),
+        replace(KEY, ack="2026-07-02T08:00+02:00"),
         "2026-07-03T12:00+02:00",
         Expect(
             "withdrawable",
@@ -442,25 +443,25 @@ CASES = [
         id="art16m-acknowledgement-after-delivery",
     ),
     pytest.param(
-        Facts(**{**KEY, "confirmation": "2026-07-05T08:00+02:00"}),
+        replace(KEY, confirmation="2026-07-05T08:00+02:00"),
         "2026-07-03T12:00+02:00",
         Expect("withdrawable", JULY_15, ("art16m-confirmation-missing", *FROM_CONCLUSION), True),
         id="art16m-confirmation-sent-after-the-statement",
     ),
     pytest.param(
-        Facts(consent=KEY["consent"], ack=KEY["ack"]),
+        Facts(consent=KEY.consent, ack=KEY.ack),
         "2026-07-03T12:00+02:00",
         Expect("withdrawable", JULY_15, NOT_PERFORMED, True),
         id="art16m-not-performed",
     ),
     pytest.param(
-        Facts(**{**KEY, "delivered": "2026-07-04T10:00+02:00"}),
+        replace(KEY, delivered="2026-07-04T10:00+02:00"),
         "2026-07-03T12:00+02:00",
         Expect("withdrawable", JULY_15, NOT_PERFORMED, True),
         id="art16m-delivered-after-the-statement-not-performed",
     ),
     pytest.param(
-        Facts(delivered=KEY["delivered"]),
+        Facts(delivered=KEY.delivered),
         "2026-07-03T12:00+02:00",
         Expect(
             "withdrawable",
@@ -476,20 +477,20 @@ CASES = [
         id="art16m-all-conditions-missing",
     ),
     pytest.param(
-        Facts(**{**KEY, "consent": None}),
+        replace(KEY, consent=None),
         "2026-07-16T00:00+02:00",
         Expect("expired", JULY_15, ("art9-period-expired", *FROM_CONCLUSION)),
         id="art16m-consent-missing-but-period-expired",
     ),
     # --- Art. 16(a): services -----------------------------------------------------------------
     pytest.param(
-        Facts(kind=SERVICE, **KEY),
+        replace(KEY, kind=SERVICE),
         "2026-07-03T12:00+02:00",
         Expect("excluded", JULY_15, ("art16a-all-conditions",)),
         id="art16a-fully-performed-with-consent-and-acknowledgement",
     ),
     pytest.param(
-        Facts(kind=SERVICE, consent=KEY["consent"], ack=KEY["ack"]),
+        Facts(kind=SERVICE, consent=KEY.consent, ack=KEY.ack),
         "2026-07-03T12:00+02:00",
         Expect(
             "withdrawable",
@@ -499,13 +500,13 @@ CASES = [
         id="art16a-not-fully-performed-pays-proportionately",
     ),
     pytest.param(
-        Facts(kind=DIGITAL_SERVICE, delivered=KEY["delivered"], ack=KEY["ack"]),
+        Facts(kind=DIGITAL_SERVICE, delivered=KEY.delivered, ack=KEY.ack),
         "2026-07-03T12:00+02:00",
         Expect("withdrawable", JULY_15, ("art16a-consent-missing", *FROM_CONCLUSION), True),
         id="art16a-digital-service-consent-missing-no-cost",
     ),
     pytest.param(
-        Facts(kind=SERVICE, delivered=KEY["delivered"], consent=KEY["consent"]),
+        Facts(kind=SERVICE, delivered=KEY.delivered, consent=KEY.consent),
         "2026-07-03T12:00+02:00",
         Expect(
             "withdrawable",
@@ -515,7 +516,7 @@ CASES = [
         id="art16a-acknowledgement-missing",
     ),
     pytest.param(
-        Facts(kind=SERVICE, **{**KEY, "consent": "2026-07-02T10:00+02:00"}),
+        replace(KEY, kind=SERVICE, consent="2026-07-02T10:00+02:00"),
         "2026-07-03T12:00+02:00",
         Expect(
             "withdrawable", JULY_15, ("art16a-consent-after-performance", *FROM_CONCLUSION), True
@@ -523,7 +524,7 @@ CASES = [
         id="art16a-consent-after-performance",
     ),
     pytest.param(
-        Facts(kind=SERVICE, consent=KEY["consent"], ack=KEY["ack"], info=None),
+        Facts(kind=SERVICE, consent=KEY.consent, ack=KEY.ack, info=None),
         "2026-07-03T12:00+02:00",
         Expect(
             "withdrawable",
@@ -618,7 +619,7 @@ CASES = [
         id="preorder-goods-not-delivered-statutory-right",
     ),
     pytest.param(
-        Facts(release=date(2026, 7, 1), preorder_days=7, **KEY),
+        replace(KEY, release=date(2026, 7, 1), preorder_days=7),
         "2026-07-03T12:00+02:00",
         Expect("excluded", JULY_15, ("art16m-all-conditions",)),
         id="preorder-released-and-delivered-art16m-all-conditions",
@@ -676,7 +677,7 @@ def test_goods_not_delivered_has_no_period() -> None:
 
 def test_mixed_order_lines_are_assessed_independently() -> None:
     concluded = datetime.fromisoformat("2026-07-01T10:00+02:00")
-    key = Facts(**KEY).line()
+    key = KEY.line()
     lines = (
         key,
         OrderLine("L2", "Key, no consent", delivered_at=key.delivered_at),
@@ -719,15 +720,15 @@ def test_mixed_order_lines_are_assessed_independently() -> None:
 )
 def test_naive_datetimes_are_refused(field_name: str) -> None:
     naive = datetime(2026, 7, 1, 12, 0)
-    facts = Facts(**KEY)
-    order, line = facts.order(), facts.line()
+    order, line = KEY.order(), KEY.line()
     at = datetime.fromisoformat("2026-07-03T12:00+02:00")
+    naive_field: dict[str, Any] = {field_name: naive}
     if field_name == "at":
         at = naive
     elif field_name in ("concluded_at", "withdrawal_info_given_at"):
-        order = replace(order, **{field_name: naive})
+        order = replace(order, **naive_field)
     else:
-        line = replace(line, **{field_name: naive})
+        line = replace(line, **naive_field)
     with pytest.raises(ValueError, match="aware"):
         assess(order, line, at, trader_country="DE", trader_timezone="Europe/Berlin")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TypedDict
 
 import pytest
 
@@ -33,6 +34,20 @@ DE = {"countries": ("DE",), "zones": ("Europe/Berlin",)}
 )
 def test_add_months(day: date, months: int, expected: date) -> None:
     assert add_months(day, months) == expected
+
+
+class Period(TypedDict, total=False):
+    """A case's length of the period, as ``period_end`` takes it."""
+
+    days: int
+    months: int
+
+
+class Place(TypedDict, total=False):
+    """A case's countries and zones, as ``period_end`` takes them."""
+
+    countries: tuple[str, ...]
+    zones: tuple[str, ...]
 
 
 @pytest.mark.parametrize(
@@ -103,9 +118,7 @@ def test_add_months(day: date, months: int, expected: date) -> None:
         ),
     ],
 )
-def test_period_end(
-    event_day: date, period: dict[str, int], place: dict[str, tuple[str, ...]], expected: str
-) -> None:
+def test_period_end(event_day: date, period: Period, place: Place, expected: str) -> None:
     assert period_end(event_day, **period, **place).isoformat() == expected
 
 

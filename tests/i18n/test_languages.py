@@ -5,18 +5,20 @@ on English text, and Greek and Bulgarian labels come back out of the PDF intact.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from i18n_support import TRANSLATED, html, pdf_text, shown, squash, translator
-from support import Consumer, SMTPServer, settle
+from i18n.support import TRANSLATED, html, shown, translator
+from support import Consumer, SMTPServer, engine_of, pdf_text, reference_in, settle, squash
 
 from withdrawal.i18n import COMPLETE_LANGUAGES
 from withdrawal.labels import CATALOGUE, LANGUAGES, StatutoryLabels
 from withdrawal.storage.statements import load_statement
+
+#: Translations do not depend on the database.
+pytestmark = pytest.mark.sqlite_only
 
 NAME, EMAIL, ORDER = "Maria Rossi", "mixed@demo.example", "1008"
 
@@ -53,7 +55,7 @@ def by_recipient(server: SMTPServer, address: str) -> Any:
 
 
 def reasons_of(app: Flask, reference: str, lang: str) -> list[str]:
-    statement = load_statement(app.extensions["withdrawal"].engine, reference)
+    statement = load_statement(engine_of(app), reference)
     assert statement is not None
     texts = [translated(lang, r["message"], **r.get("params", {}))
              for line in statement.content["lines"] for r in line["assessment"]["reasons"]]
@@ -91,7 +93,7 @@ def test_the_whole_journey_speaks_the_language(
 
     location = consumer.confirm(page).headers["Location"]
     receipt = client.get(location).get_data(as_text=True)
-    reference = re.search(r"W-[0-9A-Z]{4}-[0-9A-Z]{4}", receipt).group(0)  # type: ignore[union-attr]
+    reference = reference_in(receipt)
     for msgid in RECEIPT:
         assert html(translated(lang, msgid)) in receipt, msgid
     used = translated(lang, "You used the function “%(entry)s” and the button “%(confirm)s”.",

@@ -12,6 +12,9 @@ from support import Consumer
 from withdrawal.i18n import COMPLETE_LANGUAGES
 from withdrawal.labels import LANGUAGES
 
+#: Translations do not depend on the database.
+pytestmark = pytest.mark.sqlite_only
+
 LINK = re.compile(
     r'<a href="\?lang=(\w\w)" lang="\1" hreflang="\1"\s*(aria-current="true")?>([^<]+)</a>'
 )
