@@ -20,6 +20,7 @@ from .config import config_value
 from .country import current_labels
 from .eligibility import status_message
 from .i18n import COMPLETE_LANGUAGES, chosen_language, current_language, gettext, ngettext
+from .information import information_for
 from .labels import language_names
 from .state import trader
 
@@ -97,6 +98,16 @@ def withdrawal_link(css_class: str = "withdrawal-link") -> Markup:
     )
 
 
+def withdrawal_information(locale: str | None = None, url: str | None = None) -> str:
+    """The sentence the trader adds to its pre-contract withdrawal instructions (Art. 6(1)(h),
+    Annex I(A) point 3) in ``locale`` (default: the current language), with ``url`` (default:
+    the external URL of step 1) as the function's address. Legal text: ``information.py``."""
+    sentence = information_for(locale or current_language())
+    address = url if url is not None else url_for("withdrawal.identify", _external=True)
+    return sentence.with_address(address)
+
+
 def init_jinja(app: Flask) -> None:
     """The globals the host's own templates get."""
     app.jinja_env.globals["withdrawal_link"] = withdrawal_link
+    app.jinja_env.globals["withdrawal_information"] = withdrawal_information
