@@ -2,6 +2,8 @@
 
 from .domain import Order, OrderLine, OrderSource, ProductKind, Trader
 from .extension import Withdrawal
+from .templating import withdrawal_information
 
-__all__ = ["Order", "OrderLine", "OrderSource", "ProductKind", "Trader", "Withdrawal"]
+__all__ = ["Order", "OrderLine", "OrderSource", "ProductKind", "Trader", "Withdrawal",
+           "withdrawal_information"]
 __version__ = "0.1.0.dev0"

@@ -29,15 +29,18 @@ class Withdrawal:
     def __init__(
         self, app: Flask | None = None, *, order_source: OrderSource | None = None,
         audit_access: Callable[[], bool] | None = None,
+        country_selector: Callable[[], str | None] | None = None,
     ):
         self._order_source = order_source
         self._audit_access = audit_access
+        self._country_selector = country_selector
         if app is not None:
             self.init_app(app)
 
     def init_app(
         self, app: Flask, *, order_source: OrderSource | None = None,
         audit_access: Callable[[], bool] | None = None,
+        country_selector: Callable[[], str | None] | None = None,
     ) -> None:
         """Register the withdrawal function on ``app``.
 
@@ -53,6 +56,13 @@ class Withdrawal:
         ``audit_access`` is a callable returning True when the current user may use the audit
         area (plug in your own login and roles); without it, HTTP Basic against
         ``WITHDRAWAL_AUDITORS``; with neither, the audit area answers 404.
+
+        ``country_selector`` is a callable returning the consumer's country for the current
+        request (ISO 3166-1 alpha-2, or None), as Flask-Babel's ``locale_selector`` returns the
+        locale: it decides between the Directive's wording of the statutory labels and a member
+        state's own. Without it, the trader's country when the page's language is an official
+        language there, else none; once the order is found, the order's country
+        (docs/labels.md). A selector that raises is logged and counts as "no country".
         """
         if EXTENSION_KEY in app.extensions:
             raise RuntimeError("withdrawal is already registered on this app")
@@ -64,6 +74,7 @@ class Withdrawal:
         app.extensions[EXTENSION_KEY] = WithdrawalState(
             order_source=source, database_url=self._database_url(app),
             audit_access=audit_access or self._audit_access,
+            country_selector=country_selector or self._country_selector,
             lookup_limiter=make_lookup_limiter(app),
         )
         self._init_mail(app)

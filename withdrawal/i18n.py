@@ -7,7 +7,8 @@ translation directories (``BABEL_TRANSLATION_DIRECTORIES``): it overrides ours m
 
 Locale of the package's pages: the language switcher (``?lang=xx``, kept in the session), then the
 host's own locale selector, then ``Accept-Language``, then ``WITHDRAWAL_DEFAULT_LOCALE``. The
-host's own pages keep the host's choice when the host set up Flask-Babel itself.
+host's own pages keep the host's choice when the host set up Flask-Babel itself; only the footer
+link (``withdrawal_link()``) follows the language the consumer chose in the package's pages.
 """
 
 from __future__ import annotations
@@ -103,9 +104,9 @@ def _chain(
         ours = is_package_page()
         if host_babel and not ours:
             return _host_choice(host_selector)  # the host's pages: the host's choice alone
-        chosen = session.get(SESSION_KEY) if ours else None
-        if chosen in LANGUAGES:
-            return str(chosen)
+        chosen = chosen_language() if ours else None
+        if chosen:
+            return chosen
         host_choice = _host_choice(host_selector)
         if host_choice:
             return host_choice
@@ -113,6 +114,15 @@ def _chain(
         return best or str(app.config["WITHDRAWAL_DEFAULT_LOCALE"])
 
     return select_locale
+
+
+def chosen_language() -> str | None:
+    """The language the consumer chose with the switcher of the package's pages (kept in the
+    session), or None. The footer link follows it on the host's pages too."""
+    if not has_request_context():
+        return None
+    chosen = session.get(SESSION_KEY)
+    return str(chosen) if chosen in LANGUAGES else None
 
 
 def _host_choice(host_selector: Callable[[], Any] | None) -> str | None:

@@ -31,6 +31,7 @@ class WithdrawalState:
     order_source: OrderSource
     database_url: str
     audit_access: Callable[[], bool] | None = None
+    country_selector: Callable[[], str | None] | None = None
     lookup_limiter: LookupLimiter | None = None
     _engine: Engine | None = field(default=None, repr=False)
     _executor: ThreadPoolExecutor | None = field(default=None, repr=False)

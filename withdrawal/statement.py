@@ -14,7 +14,7 @@ import enum
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from .eligibility.model import Status
 
@@ -40,7 +40,11 @@ class LineJSON(TypedDict):
 
 
 class LabelsJSON(TypedDict):
-    """The statutory labels the consumer was shown (``StatutoryLabels.to_json()``)."""
+    """The statutory labels the consumer was shown (``StatutoryLabels.to_json()``).
+
+    ``country`` (the country whose wording was chosen, or None), ``provision`` (the article
+    cited) and ``fallback`` (an unknown locale or country asked for, or None) are recorded
+    since the labels depend on the consumer's country; older statements lack them."""
 
     locale: str
     entry: str
@@ -48,6 +52,9 @@ class LabelsJSON(TypedDict):
     verified: bool
     source: str
     overridden: bool
+    country: NotRequired[str | None]
+    provision: NotRequired[str]
+    fallback: NotRequired[dict[str, str] | None]
 
 
 class StatementContent(TypedDict):

@@ -13,6 +13,7 @@ from datetime import datetime
 from flask import Flask, current_app
 
 from .config import config_value
+from .country import consumer_country
 from .delivery.worker import deliver_in_background
 from .domain import Order
 from .eligibility import consumer_timezone
@@ -60,7 +61,7 @@ def submit_statement(
     flags = set(request.flags)
     if request.matched and order is None:
         flags.add(Flag.ORDER_VANISHED)
-    labels = labels_for(request.locale, config_value("LABELS"))
+    labels = labels_for(request.locale, config_value("LABELS"), country=_country(request, order))
     law = law_context()
     built: list[StatementContent] = []
 
@@ -77,6 +78,13 @@ def submit_statement(
     if created:
         _after_commit(current_app._get_current_object(), reference, built[-1])  # type: ignore[attr-defined]
     return Submission(reference, created)
+
+
+def _country(request: StatementRequest, order: Order | None) -> str | None:
+    """The country whose wording the consumer was shown: the order's once found (the confirm
+    step asked for it too), else the one the pages used (``country.consumer_country``)."""
+    return order.country if order is not None and order.country else consumer_country(
+        request.locale)
 
 
 def build_content(

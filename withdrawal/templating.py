@@ -17,9 +17,11 @@ from flask import Flask, url_for
 from markupsafe import Markup, escape
 
 from .config import config_value
+from .country import current_labels
 from .eligibility import status_message
-from .i18n import COMPLETE_LANGUAGES, current_language, gettext, ngettext
-from .labels import labels_for, language_names
+from .i18n import COMPLETE_LANGUAGES, chosen_language, current_language, gettext, ngettext
+from .information import information_for
+from .labels import language_names
 from .state import trader
 
 
@@ -67,13 +69,13 @@ present = SimpleNamespace(instant=instant, zone_name=zone_name, money=money,
 
 def base_context() -> dict[str, Any]:
     """The context of every withdrawal template: the package's gettext, the statutory labels of
-    the current language, the formatting helpers and the trader."""
+    the current language and the consumer's country, the formatting helpers and the trader."""
     lang = current_language()
     return {
         "_": gettext,
         "gettext": gettext,
         "ngettext": ngettext,
-        "labels": labels_for(lang, config_value("LABELS")),
+        "labels": current_labels(lang),
         "lang": lang,
         # The text's language: English where a language has only its statutory labels; the
         # labels then carry their own lang attribute.
@@ -87,14 +89,25 @@ def base_context() -> dict[str, Any]:
 
 
 def withdrawal_link(css_class: str = "withdrawal-link") -> Markup:
-    """The entry link with the statutory label in the current language (R1, R2)."""
-    labels = labels_for(current_language(), config_value("LABELS"))
+    """The entry link with the statutory label (R1, R2) for the consumer's country, in the
+    language the consumer chose in the function's pages, else the page's."""
+    labels = current_labels(chosen_language() or current_language())
     return Markup('<a class="{cls}" href="{href}" lang="{lang}">{label}</a>').format(
         cls=css_class, href=url_for("withdrawal.identify"), lang=labels.locale,
         label=escape(labels.entry),
     )
 
 
+def withdrawal_information(locale: str | None = None, url: str | None = None) -> str:
+    """The sentence the trader adds to its pre-contract withdrawal instructions (Art. 6(1)(h),
+    Annex I(A) point 3) in ``locale`` (default: the current language), with ``url`` (default:
+    the external URL of step 1) as the function's address. Legal text: ``information.py``."""
+    sentence = information_for(locale or current_language())
+    address = url if url is not None else url_for("withdrawal.identify", _external=True)
+    return sentence.with_address(address)
+
+
 def init_jinja(app: Flask) -> None:
     """The globals the host's own templates get."""
     app.jinja_env.globals["withdrawal_link"] = withdrawal_link
+    app.jinja_env.globals["withdrawal_information"] = withdrawal_information

@@ -100,13 +100,16 @@ def test_unknown_switcher_value_is_ignored(tmp_path: Path) -> None:
 
 
 def test_host_pages_keep_the_hosts_choice(tmp_path: Path) -> None:
-    """With its own Flask-Babel the host decides its pages' language; the footer link follows
-    it, and the withdrawal pages' switcher does not leak into the host's pages."""
+    """With its own Flask-Babel the host decides its pages' language and the footer link
+    follows it, until the consumer chose a language with the withdrawal pages' switcher: then
+    the link shows that language's label (tests/test_country_selector.py)."""
     app = make_app(tmp_path, host_babel=True, selector=lambda: None, BABEL_DEFAULT_LOCALE="fr")
     client = app.test_client()
-    client.get("/withdrawal/?lang=it")
     shop = client.get("/shop", headers={"Accept-Language": "pl"}).get_data(as_text=True)
     assert 'lang="fr">Renoncer au contrat ici</a>' in shop
+    client.get("/withdrawal/?lang=it")
+    shop = client.get("/shop", headers={"Accept-Language": "pl"}).get_data(as_text=True)
+    assert 'lang="it">Recedere dal contratto qui</a>' in shop
 
 
 def test_host_selector_decides_the_footer_link(tmp_path: Path) -> None:

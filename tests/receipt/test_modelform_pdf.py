@@ -57,7 +57,7 @@ def test_unknown_prefill_key_is_an_error(trader: Trader) -> None:
 GERMAN = {
     "— To [here the trader's name, geographical address and, where available, his e-mail "
     "address are to be inserted by the trader]:": (
-        "— An [hier ist der Name, die Anschrift und gegebenenfalls die E-Mail-Adresse des "
+        "— An [hier ist der Name, die Anschrift und die E-Mail-Adresse des "
         "Unternehmers durch den Unternehmer einzufügen]:"
     ),
     "Model withdrawal form": "Muster-Widerrufsformular",

@@ -11,6 +11,7 @@ from flask import redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 
+from ..country import use_order_country
 from ..domain import Order, OrderLine
 from ..eligibility import Assessment
 from ..i18n import current_language, gettext
@@ -35,7 +36,10 @@ def _save(draft: Draft) -> None:
 
 
 def _order_of(draft: Draft) -> Order | None:
-    return order_again(draft.order_number, draft.email) if draft.matched else None
+    """The draft's order asked again; once found, its country decides the labels (R1, R6)."""
+    order = order_again(draft.order_number, draft.email) if draft.matched else None
+    use_order_country(order)
+    return order
 
 
 def identify() -> ResponseReturnValue:

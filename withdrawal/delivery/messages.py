@@ -16,6 +16,7 @@ from flask_mail import Message
 
 from ..config import config_value
 from ..i18n import gettext
+from ..labels import StatutoryLabels
 from ..links import receipt_token
 from ..statement import Purpose, StatementContent
 from ..storage.statements import StoredStatement
@@ -105,8 +106,11 @@ def _addressee(
 def _context(statement: StoredStatement, purpose: str, link_base: str | None) -> dict[str, Any]:
     content = statement.content
     zone = content.get("timezone") or config_value("TRADER_TIMEZONE")
+    base = base_context()
+    recorded = content.get("labels")  # the e-mail shows the labels the record keeps
     return {
-        **base_context(),
+        **base,
+        "labels": StatutoryLabels.from_json(recorded) if recorded else base["labels"],
         "content": content,
         "statement": statement,
         "purpose": purpose,

@@ -3,6 +3,9 @@ consumer's language, with the trader's details filled in.
 
 The Annex's sentences are legal text: the msgids below are the official English wording, and
 translators supply each language's official version of Annex I(B), not a free translation.
+:data:`FORM_SOURCES` says where each language's text comes from: the Directive as amended by
+Directive (EU) 2019/2161, or a national model form where the shop's consumers are expected to
+use that one (German: Anlage 2 EGBGB); ``tests/receipt/test_modelform_texts.py`` pins each text.
 """
 
 from __future__ import annotations
@@ -10,7 +13,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import MappingProxyType
 
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer, Table
@@ -28,6 +33,47 @@ from .document import (
     styles,
     table_style,
 )
+
+
+@dataclass(frozen=True)
+class FormSource:
+    """Where one language's model form text comes from; ``verified``: checked against the
+    official text."""
+
+    locale: str
+    source: str
+    verified: bool
+
+
+def _directive(locale: str, language: str, note: str = "") -> FormSource:
+    source = (f"Directive 2011/83/EU Annex I(B) as amended by Directive (EU) 2019/2161, "
+              f"{language} version; not yet checked against EUR-Lex here{note}")
+    return FormSource(locale, source, False)
+
+
+#: The provenance of each language's text of the form (the ``.po`` entries of its sentences).
+FORM_SOURCES: Mapping[str, FormSource] = MappingProxyType({
+    form.locale: form
+    for form in (
+        _directive("en", "English"),
+        FormSource(
+            "de",
+            "German national model form, Anlage 2 zu Art. 246a § 1 Abs. 2 Satz 1 Nr. 1 EGBGB "
+            "(Muster-Widerrufsformular), followed in place of the Directive's German version: "
+            "its 'To' line asks for 'die E-Mail-Adresse' of the trader where the Directive says "
+            "'gegebenenfalls'; not yet checked against the Bundesgesetzblatt here",
+            False,
+        ),
+        _directive("es", "Spanish"),
+        _directive("fr", "French"),
+        _directive("it", "Italian", "; Allegato I, parte B, Codice del Consumo has the same "
+                   "wording"),
+        _directive("nl", "Dutch"),
+        _directive("pl", "Polish"),
+        _directive("pt", "Portuguese"),
+    )
+})
+
 
 PREFILL_KEYS = frozenset({"name", "address", "contract", "ordered_on"})
 """What a caller may fill in for the consumer: their ``name`` and ``address``, the ``contract``
