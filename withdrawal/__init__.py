@@ -2,6 +2,8 @@
 
 from .domain import Order, OrderLine, OrderSource, ProductKind, Trader
 from .extension import Withdrawal
+from .order_links import withdrawal_url
 
-__all__ = ["Order", "OrderLine", "OrderSource", "ProductKind", "Trader", "Withdrawal"]
+__all__ = ["Order", "OrderLine", "OrderSource", "ProductKind", "Trader", "Withdrawal",
+           "withdrawal_url"]
 __version__ = "0.1.0.dev0"

@@ -20,6 +20,7 @@ from .config import config_value
 from .eligibility import status_message
 from .i18n import COMPLETE_LANGUAGES, current_language, gettext, ngettext
 from .labels import labels_for, language_names
+from .order_links import withdrawal_url
 from .state import trader
 
 
@@ -98,3 +99,4 @@ def withdrawal_link(css_class: str = "withdrawal-link") -> Markup:
 def init_jinja(app: Flask) -> None:
     """The globals the host's own templates get."""
     app.jinja_env.globals["withdrawal_link"] = withdrawal_link
+    app.jinja_env.globals["withdrawal_url"] = withdrawal_url
