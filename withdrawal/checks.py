@@ -5,7 +5,7 @@ quietly, or in front of a consumer. Each failure is a ``ConfigurationError`` nam
 from __future__ import annotations
 
 from flask import Flask
-from jinja2 import TemplateNotFound, nodes
+from jinja2 import TemplateNotFound, TemplateSyntaxError, nodes
 
 from . import api, order_links
 from .config import PREFIX, ConfigurationError, config_value
@@ -48,9 +48,10 @@ def check_base_template(app: Flask) -> None:
     try:
         source, filename, _uptodate = env.loader.get_source(  # type: ignore[union-attr]
             env, "withdrawal/base.html")
-    except TemplateNotFound:
-        return
-    blocks = {block.name for block in env.parse(source).find_all(nodes.Block)}
+        parsed = env.parse(source)
+    except (TemplateNotFound, TemplateSyntaxError):
+        return  # rendering will say what is wrong (e.g. a tag of an extension added later)
+    blocks = {block.name for block in parsed.find_all(nodes.Block)}
     missing = [name for name in REQUIRED_BLOCKS if name not in blocks]
     if missing:
         raise ConfigurationError(
