@@ -1,4 +1,4 @@
-# make run   - the demo shop on http://127.0.0.1:5000 (make run PORT=5077 for another port)
+# make run   - the demo shop on http://127.0.0.1:5000 from fresh demo data (make run PORT=5077)
 # make test  - create .venv, install with test extras, compile translations, run pytest
 # make lint  - ruff and mypy;  make bench - the benchmarks;  make translations - extract/update/compile
 
@@ -21,7 +21,9 @@ $(STAMP): pyproject.toml
 compile-translations: $(STAMP)
 	$(BIN)/pybabel compile --statistics -d translations -D withdrawal
 
+# Every run starts from fresh demo data, so each demo order shows its case (README).
 run: compile-translations
+	DEMO_SHOP=1 $(BIN)/flask --app wsgi withdrawal demo-reset
 	DEMO_SHOP=1 $(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
 
 # pytest exits 5 when it collected no test: make treats any non-zero exit as a failure.

@@ -11,12 +11,14 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+import click
 from flask import Flask, render_template
 from werkzeug.security import generate_password_hash
 
 from withdrawal import Withdrawal
 from withdrawal.demo.mailbox import init_mailbox
 from withdrawal.demo.orders import CASES, DemoOrders
+from withdrawal.demo.reset import demo_reset
 from withdrawal.resources import resource_dir
 
 #: Public on purpose: good for a demo on your own machine, refused in production.
@@ -58,6 +60,9 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     mailbox = demo
     if mailbox:
         init_mailbox(app)
+        group = app.cli.commands[app.config["WITHDRAWAL_CLI_GROUP"]]
+        assert isinstance(group, click.Group)
+        group.add_command(demo_reset)  # make run starts from fresh demo data
     app.jinja_env.globals["has_mailbox"] = bool(mailbox)
 
     @app.route("/")

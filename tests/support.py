@@ -216,3 +216,12 @@ def free_port() -> int:
 def settle(app: Flask) -> None:
     """Wait for the after-commit deliveries to finish."""
     state(app).wait_for_background()
+
+
+#: The trader's details every app must configure (start-up fails without them), for tests that
+#: build a bare shop of their own.
+TRADER_CONFIG: dict[str, Any] = {
+    "WITHDRAWAL_TRADER_NAME": "Host Shop GmbH",
+    "WITHDRAWAL_TRADER_ADDRESS": "Hauptstr. 1\n10115 Berlin",
+    "WITHDRAWAL_TRADER_EMAIL": "service@host.example",
+}

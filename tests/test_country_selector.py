@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from flask import Flask, render_template_string
 from flask_babel import Babel, get_locale
+from support import TRADER_CONFIG
 
 from withdrawal import Order, Withdrawal
 
@@ -28,6 +29,7 @@ def make_shop(
 ) -> Flask:
     """A shop with a page of its own at ``/shop`` showing its locale and the footer link."""
     app = Flask("shop", root_path=str(tmp_path), instance_path=str(tmp_path / "instance"))
+    app.config.update(TRADER_CONFIG)
     app.config.update(TESTING=True, SECRET_KEY="s", WITHDRAWAL_DEFAULT_LOCALE="en",
                       WITHDRAWAL_TRADER_COUNTRY=trader_country,
                       WITHDRAWAL_DATABASE_URL=f"sqlite:///{tmp_path / 'w.sqlite3'}", **config)
@@ -118,7 +120,7 @@ def test_the_selector_is_asked_once_per_request(tmp_path: Path) -> None:
 ])
 def test_the_selector_is_kept_in_the_apps_state(tmp_path: Path, factory: bool) -> None:
     app = Flask("shop2", root_path=str(tmp_path), instance_path=str(tmp_path / "i"))
-    app.config.update(TESTING=True, SECRET_KEY="s",
+    app.config.update(TESTING=True, SECRET_KEY="s", **TRADER_CONFIG,
                       WITHDRAWAL_DATABASE_URL=f"sqlite:///{tmp_path / 'w2.sqlite3'}")
     if factory:
         Withdrawal().init_app(app, order_source=NoOrders(), country_selector=lambda: "NL")

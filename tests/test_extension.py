@@ -18,9 +18,15 @@ class NoOrders:
         return None
 
 
+#: The trader's details every app must configure (start-up fails without them).
+TRADER = {"WITHDRAWAL_TRADER_NAME": "Host Shop GmbH",
+          "WITHDRAWAL_TRADER_ADDRESS": "Hauptstr. 1, 10115 Berlin",
+          "WITHDRAWAL_TRADER_EMAIL": "service@host.example"}
+
+
 def make_host(tmp_path: Any, **config: Any) -> Flask:
     app = Flask("host", instance_path=str(tmp_path / "instance"))
-    app.config.update(SECRET_KEY="s", TESTING=True, **config)
+    app.config.update(SECRET_KEY="s", TESTING=True, **TRADER, **config)
     return app
 
 

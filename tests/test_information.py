@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask, render_template_string
+from support import TRADER_CONFIG
 
 import withdrawal
 from withdrawal import Order, Withdrawal, withdrawal_information
@@ -49,6 +50,7 @@ class NoOrders:
 def shop(tmp_path: Path) -> Flask:
     app = Flask("shop", root_path=str(tmp_path), instance_path=str(tmp_path / "instance"))
     app.config.update(TESTING=True, SECRET_KEY="s", WITHDRAWAL_URL_PREFIX="/recesso",
+                      **TRADER_CONFIG,
                       WITHDRAWAL_DATABASE_URL=f"sqlite:///{tmp_path / 'w.sqlite3'}")
     Withdrawal(app, order_source=NoOrders())
     return app

@@ -52,6 +52,16 @@ DEFAULTS: Mapping[str, Any] = {
     "TEMPLATE_SELECT": "withdrawal/step_select.html",
     "TEMPLATE_CONFIRM": "withdrawal/step_confirm.html",
     "TEMPLATE_RECEIPT": "withdrawal/receipt.html",
+    # Links for order e-mails and account pages (``withdrawal_url``): how long one opens the
+    # order, in seconds or as a period (``400d``, ``13m``; a month counts 31 days). Default:
+    # 13 months of 31 days, longer than any withdrawal period extended under Art. 10.
+    "LINK_MAX_AGE": 13 * 31 * 86400,
+    # The JSON API under <prefix>/api/v1: back-office bearer tokens (name -> token; none: the
+    # back-office endpoints answer 404) and the browser origins a storefront calls it from.
+    "API_TOKENS": {},
+    "API_CORS_ORIGINS": [],
+    # Standard Webhooks: a list of {"url": ..., "secret": "whsec_...", "events": [...]}.
+    "WEBHOOKS": [],
 }
 
 

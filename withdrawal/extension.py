@@ -8,8 +8,9 @@ from collections.abc import Callable
 from flask import Flask
 from flask_mail import Mail
 
-from . import audit, consumer
+from . import api, audit, consumer
 from .abuse import make_lookup_limiter
+from .checks import check_base_template, check_settings
 from .cli import make_cli
 from .config import ConfigurationError, config_value, init_config
 from .domain import OrderSource
@@ -50,8 +51,13 @@ class Withdrawal:
         SUPPORT_EMAIL, DEFAULT_LOCALE, LABELS, PREORDER_CANCEL_DAYS_BEFORE_RELEASE,
         MAIL_SENDER, NOTIFY, DELIVER_AFTER_COMMIT, DELIVERY_MAX_ATTEMPTS,
         DELIVERY_BACKOFF_SECONDS, SIGNING_KEY, SIGNING_KEY_PASSWORD, LOOKUP_RATE_LIMIT,
-        RATE_LIMIT_STORAGE_URL, AUDITORS, RETENTION and the TEMPLATE_* keys;
-        and the standard ``MAIL_*`` keys when the host has not set up Flask-Mail itself.
+        RATE_LIMIT_STORAGE_URL, AUDITORS, RETENTION, the TEMPLATE_* keys, LINK_MAX_AGE,
+        API_TOKENS, API_CORS_ORIGINS and WEBHOOKS; and the standard ``MAIL_*`` keys when the
+        host has not set up Flask-Mail itself.
+
+        Start-up fails with a ``ConfigurationError`` naming the key when TRADER_NAME,
+        TRADER_ADDRESS or TRADER_EMAIL is empty, or when the host's ``withdrawal/base.html``
+        drops a block the pages need (docs/embedding.md).
 
         ``audit_access`` is a callable returning True when the current user may use the audit
         area (plug in your own login and roles); without it, HTTP Basic against
@@ -71,6 +77,7 @@ class Withdrawal:
             raise ConfigurationError("init_app needs order_source= with a find_order method")
         init_config(app)
         self._check_secret_key(app)
+        check_settings(app)
         app.extensions[EXTENSION_KEY] = WithdrawalState(
             order_source=source, database_url=self._database_url(app),
             audit_access=audit_access or self._audit_access,
@@ -81,7 +88,9 @@ class Withdrawal:
         init_i18n(app)
         self._init_blueprint(app)
         self._init_audit(app)
+        self._init_api(app)
         self._init_cli(app)
+        check_base_template(app)
 
     @staticmethod
     def _check_secret_key(app: Flask) -> None:
@@ -111,6 +120,15 @@ class Withdrawal:
     def _init_audit(app: Flask) -> None:
         app.register_blueprint(audit.create_blueprint(),
                                url_prefix=config_value("URL_PREFIX", app) + "/audit")
+
+    @staticmethod
+    def _init_api(app: Flask) -> None:
+        blueprint = api.create_blueprint()
+        app.register_blueprint(blueprint,
+                               url_prefix=config_value("URL_PREFIX", app) + "/api/v1")
+        csrf = app.extensions.get("csrf")  # the host's Flask-WTF CSRFProtect, if any
+        if csrf is not None:
+            csrf.exempt(blueprint)
 
     @staticmethod
     def _init_cli(app: Flask) -> None:

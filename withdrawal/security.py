@@ -26,7 +26,8 @@ CONTENT_SECURITY_POLICY = "; ".join((
 ))
 
 #: Endpoints whose address holds the receipt token.
-SECRET_URL_ENDPOINTS = frozenset({"withdrawal.receipt", "withdrawal.receipt_pdf_download"})
+SECRET_URL_ENDPOINTS = frozenset({"withdrawal.receipt", "withdrawal.receipt_pdf_download",
+                                  "withdrawal.order_link"})
 
 
 def headers(response: Response) -> Response:

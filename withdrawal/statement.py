@@ -91,6 +91,8 @@ class Purpose(enum.StrEnum):
     """A short notice to the order's own address when the consumer gave another (R22)."""
     SHOP_COPY = "shop-copy"
     """The shop's own copy (``WITHDRAWAL_NOTIFY``)."""
+    WEBHOOK = "webhook"
+    """An event POSTed to a back office's endpoint (``WITHDRAWAL_WEBHOOKS``)."""
 
 
 class EventType(enum.StrEnum):
@@ -102,6 +104,19 @@ class EventType(enum.StrEnum):
     RESEND_REQUESTED = "resend-requested"
     DECISION = "decision"
     PERSONAL_DATA_ERASED = "personal-data-erased"
+    WEBHOOK_SENT = "webhook-sent"
+    WEBHOOK_FAILED = "webhook-failed"
+
+
+class WebhookEvent(enum.StrEnum):
+    """What a back office may subscribe to (``WITHDRAWAL_WEBHOOKS``): the ``type`` of a
+    webhook's payload."""
+
+    STATEMENT_SUBMITTED = "statement.submitted"
+    ACKNOWLEDGEMENT_SENT = "acknowledgement.sent"
+    ACKNOWLEDGEMENT_FAILED = "acknowledgement.failed"
+    DECISION_RECORDED = "decision.recorded"
+    """Sent by the statement lifecycle (issue 14) through ``delivery.webhooks.owe_webhooks``."""
 
 
 class Flag(enum.StrEnum):

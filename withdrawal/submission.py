@@ -14,6 +14,7 @@ from flask import Flask, current_app
 
 from .config import config_value
 from .country import consumer_country
+from .delivery.webhooks import statement_recipients
 from .delivery.worker import deliver_in_background
 from .domain import Order
 from .eligibility import consumer_timezone
@@ -134,13 +135,14 @@ def _chosen_lines(
 
 
 def recipients(content: StatementContent) -> list[Recipient]:
-    """Who is told: the consumer; the order's address if it differs (R22); the shop's copy."""
+    """Who is told: the consumer; the order's address if it differs (R22); the shop's copy;
+    the back offices subscribed to ``statement.submitted`` (webhooks)."""
     found = [Recipient(Purpose.ACKNOWLEDGEMENT, content["email"])]
     order_email = content.get("order_email")
     if order_email and order_email.strip().casefold() != content["email"].strip().casefold():
         found.append(Recipient(Purpose.ORDER_NOTICE, order_email))
     found += [Recipient(Purpose.SHOP_COPY, a) for a in config_value("NOTIFY")]
-    return found
+    return found + statement_recipients(content)
 
 
 def _after_commit(app: Flask, reference: str, content: StatementContent) -> None:

@@ -22,6 +22,7 @@ from .eligibility import status_message
 from .i18n import COMPLETE_LANGUAGES, chosen_language, current_language, gettext, ngettext
 from .information import information_for
 from .labels import language_names
+from .order_links import withdrawal_url
 from .state import trader
 
 
@@ -111,3 +112,4 @@ def init_jinja(app: Flask) -> None:
     """The globals the host's own templates get."""
     app.jinja_env.globals["withdrawal_link"] = withdrawal_link
     app.jinja_env.globals["withdrawal_information"] = withdrawal_information
+    app.jinja_env.globals["withdrawal_url"] = withdrawal_url

@@ -16,6 +16,7 @@ from i18n.support import html, translator
 from withdrawal import Withdrawal
 from withdrawal.demo.orders import DemoOrders
 from withdrawal.i18n import gettext, translation_directories
+from wsgi import DEMO_CONFIG
 
 OURS = translator("it")("Continue")  # "Continua"
 HOSTS = "Avanti, prego"
@@ -36,6 +37,7 @@ def host_app(tmp_path: Path, name: str = "shop") -> Flask:
     root = tmp_path / name
     compile_catalogue(root / "translations", "messages", {"Continue": HOSTS})
     app = Flask(name, root_path=str(root), instance_path=str(root / "instance"))
+    app.config.update(DEMO_CONFIG)  # the trader's details, required
     app.config.update(TESTING=True, SECRET_KEY="s",
                       WITHDRAWAL_DATABASE_URL=f"sqlite:///{root / 'w.sqlite3'}")
     Babel(app, locale_selector=lambda: "it")
@@ -78,6 +80,7 @@ def test_babel_translation_directories_of_the_host_are_searched(tmp_path: Path) 
     overrides = tmp_path / "overrides"
     compile_catalogue(overrides, "withdrawal", {"Back": "Torna indietro"})
     app = Flask("configured", root_path=str(tmp_path), instance_path=str(tmp_path / "i"))
+    app.config.update(DEMO_CONFIG)  # the trader's details, required
     app.config.update(TESTING=True, SECRET_KEY="s",
                       BABEL_TRANSLATION_DIRECTORIES=f"translations;{overrides}",
                       WITHDRAWAL_DATABASE_URL=f"sqlite:///{tmp_path / 'w.sqlite3'}")

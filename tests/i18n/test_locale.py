@@ -15,6 +15,7 @@ from flask_babel import Babel
 
 from withdrawal import Withdrawal
 from withdrawal.demo.orders import DemoOrders
+from wsgi import DEMO_CONFIG
 
 Selector = Callable[[], str | None]
 
@@ -23,6 +24,7 @@ def make_app(tmp_path: Path, *, host_babel: bool = False, selector: Selector | N
              **config: Any) -> Flask:
     """A shop with a page of its own at ``/shop`` that shows the footer link."""
     app = Flask("shop", root_path=str(tmp_path), instance_path=str(tmp_path / "instance"))
+    app.config.update(DEMO_CONFIG)  # the trader's details, required
     app.config.update(TESTING=True, SECRET_KEY="s", WITHDRAWAL_DEFAULT_LOCALE="de",
                       WITHDRAWAL_DATABASE_URL=f"sqlite:///{tmp_path / 'w.sqlite3'}", **config)
     if host_babel:

@@ -7,7 +7,7 @@ field listed in the entry's ``erased`` contributes the digest kept there. So era
 personal fields replaced by ``"[erased]"``: the recomputed hash is unchanged. Events about the
 statement lose their personal fields the same way (``data``). The index's name and e-mail are
 blanked, the PDF and the e-mail as sent are deleted (their digests go into the
-``personal-data-erased`` event) and the outbox forgets the addresses."""
+``personal-data-erased`` event) and the outbox forgets the addresses and webhook bodies."""
 
 from __future__ import annotations
 
@@ -125,7 +125,7 @@ def erase_statement(conn: Connection, reference: str, why: Mapping[str, Any]) ->
     conn.execute(update(statements).where(statements.c.reference == reference)
                  .values(name="", email="", email_lower=""))
     conn.execute(update(outbox).where(outbox.c.reference == reference)
-                 .values(recipient=ERASED, last_error=None))
+                 .values(recipient=ERASED, last_error=None, payload=None))
     kept = _delete_documents(conn, reference)
     append_event(conn, reference, EventType.PERSONAL_DATA_ERASED, {
         **why, "content_fields": list(PERSONAL_CONTENT),

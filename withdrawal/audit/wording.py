@@ -61,6 +61,8 @@ EVENTS: Mapping[str, Any] = {
     EventType.RESEND_REQUESTED: _l("Acknowledgement resend requested"),
     EventType.DECISION: _l("Decision"),
     EventType.PERSONAL_DATA_ERASED: _l("Personal data erased (retention)"),
+    EventType.WEBHOOK_SENT: _l("Webhook delivered"),
+    EventType.WEBHOOK_FAILED: _l("Webhook delivery failed"),
 }
 
 #: Names of the fields of event data (unknown fields are shown by their key).
@@ -86,6 +88,10 @@ DATA_FIELDS: Mapping[str, Any] = {
     "content_fields": _l("Statement fields erased"),
     "event_fields": _l("Event fields erased"),
     "documents": _l("Documents deleted (SHA-256)"),
+    "url": _l("Endpoint"),
+    "event": _l("Event"),
+    "webhook_id": _l("Webhook ID"),
+    "status": _l("HTTP status"),
 }
 
 #: Flags the core records, offered as suggestions in the list's filter.

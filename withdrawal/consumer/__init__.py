@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError
 
 from .. import security
 from ..resources import resource_dir
-from . import receipts, steps
+from . import entry, receipts, steps
 from .pages import csrf_error, switch_language, template_context
 
 #: (rule, endpoint, view, methods): the consumer's URLs under the prefix.
@@ -23,6 +23,7 @@ ROUTES = (
     ("/receipt/<token>/withdrawal.pdf", "receipt_pdf_download", receipts.receipt_pdf_download,
      ("GET",)),
     ("/model-form.pdf", "model_form", receipts.model_form, ("GET",)),
+    ("/order/<token>", "order_link", entry.order_link, ("GET",)),
 )
 
 

@@ -27,6 +27,8 @@ class Entry:
     recipient: str
     attempts: int
     link_base: str | None = None
+    payload: str | None = None  # a webhook's body
+    message_id: str | None = None  # a webhook's id
 
 
 def claim_due(
@@ -49,7 +51,7 @@ def claim_due(
 def _due_query(engine: Engine, limit: int, reference: str | None, now: datetime) -> Any:
     query = (
         select(outbox.c.id, outbox.c.reference, outbox.c.purpose, outbox.c.recipient,
-               outbox.c.attempts, outbox.c.link_base)
+               outbox.c.attempts, outbox.c.link_base, outbox.c.payload, outbox.c.message_id)
         .where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
         .order_by(outbox.c.next_attempt_at, outbox.c.id)
         .limit(limit)
@@ -63,7 +65,7 @@ def _due_query(engine: Engine, limit: int, reference: str | None, now: datetime)
 
 def _entry(row: Row[Any]) -> Entry:
     return Entry(row.id, row.reference, row.purpose, row.recipient, row.attempts + 1,
-                 row.link_base)
+                 row.link_base, row.payload, row.message_id)
 
 
 def mark_sent(conn: Connection, entry: Entry, message_id: str, at: datetime) -> None:

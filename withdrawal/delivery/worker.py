@@ -17,11 +17,12 @@ from ..config import config_value
 from ..receipt.issue import receipt_pdf
 from ..signals import receipt_delivered, receipt_failed
 from ..state import state
-from ..statement import DocumentKind, EventType, Purpose
+from ..statement import DocumentKind, EventType, Purpose, WebhookEvent
 from ..storage.documents import keep_document
 from ..storage.statements import append_event, load_statement, utcnow
 from . import outbox
 from .messages import FrozenMessage, compose
+from .webhooks import deliver_webhook, owe_webhooks
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +48,15 @@ def deliver_due(*, limit: int = 50, reference: str | None = None) -> DeliveryRep
         entries = outbox.claim_due(state().engine, limit=limit, reference=reference)
         for entry in entries:
             _deliver(entry, report)
-        if len(entries) < limit:
+        if not entries:  # a delivery may owe webhooks, due at once: they go in this call too
             return report
 
 
 def _deliver(entry: outbox.Entry, report: DeliveryReport) -> None:
     label = f"{entry.reference} {entry.purpose} {entry.recipient}"
+    if entry.purpose == Purpose.WEBHOOK:
+        getattr(report, deliver_webhook(entry)).append(label)
+        return
     try:
         message = _message(entry)
         _send(message)
@@ -102,6 +106,9 @@ def _record_success(entry: outbox.Entry, message: FrozenMessage) -> None:
             "purpose": entry.purpose, "recipient": entry.recipient,
             "message_id": message.msgId, "attempt": entry.attempts, "sent_at": now.isoformat(),
         })
+        owe_webhooks(conn, entry.reference, WebhookEvent.ACKNOWLEDGEMENT_SENT, {
+            "purpose": entry.purpose, "attempt": entry.attempts, "sent_at": now.isoformat()},
+            now)
     if entry.purpose == Purpose.ACKNOWLEDGEMENT:
         keep_document(engine, entry.reference, DocumentKind.ACKNOWLEDGEMENT_EML,
                       message.as_bytes())
@@ -124,6 +131,10 @@ def _record_failure(entry: outbox.Entry, exc: Exception) -> bool:
             "attempt": entry.attempts, "final": final,
             "retry_at": _iso(None if final else retry_at),
         })
+        if final:
+            owe_webhooks(conn, entry.reference, WebhookEvent.ACKNOWLEDGEMENT_FAILED, {
+                "purpose": entry.purpose, "attempts": entry.attempts, "final": True},
+                utcnow())
     receipt_failed.send(current_app._get_current_object(),  # type: ignore[attr-defined]
                         reference=entry.reference, purpose=entry.purpose,
                         recipient=entry.recipient, error=error, attempts=entry.attempts,

@@ -87,6 +87,9 @@ _FIXED_DATE = datetime(2000, 1, 1, tzinfo=UTC)
 # place where the trader's details go.
 _TRADER_PLACEHOLDER = re.compile(r"\[[^\]]*\]")
 
+# Where the trader's details are missing, a line to write them on, never an empty "— To :".
+_BLANK = "_" * 36
+
 
 def render_model_form_pdf(
     *,
@@ -123,7 +126,8 @@ def trader_line(trader: Trader, gettext: Gettext) -> str:
         "address are to be inserted by the trader]:"
     )
     address = ", ".join(part.strip() for part in trader.address.splitlines() if part.strip())
-    details = ", ".join(part for part in (trader.name, address, trader.email) if part)
+    details = ", ".join(part for part in (trader.name.strip(), address, trader.email.strip())
+                        if part) or _BLANK
     if _TRADER_PLACEHOLDER.search(official):
         return _TRADER_PLACEHOLDER.sub(lambda _: details, official, count=1)
     return f"{official} {details}"

@@ -35,8 +35,12 @@ def new_reference() -> str:
 
 @dataclass(frozen=True)
 class Recipient:
+    """Who a message is owed to; a webhook also has its body and id from the start."""
+
     purpose: Purpose
     address: str
+    payload: str | None = None
+    message_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,7 @@ def owe_message(
     result = conn.execute(insert(outbox).values(
         reference=reference, purpose=str(recipient.purpose), recipient=recipient.address,
         link_base=link_base, status="pending", attempts=0, next_attempt_at=now,
-        created_at=now,
+        created_at=now, payload=recipient.payload, message_id=recipient.message_id,
     ))
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 

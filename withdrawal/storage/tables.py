@@ -122,6 +122,9 @@ outbox = Table(
     Column("sent_at", UTCDateTime),
     Column("message_id", Text),
     Column("last_error", Text),
+    # A webhook's exact body, so that every attempt sends the same bytes (its webhook-id is
+    # message_id, set when the entry is owed).
+    Column("payload", Text),
     Index("ix_withdrawal_outbox_due", "status", "next_attempt_at"),
 )
 
