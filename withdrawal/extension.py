@@ -47,7 +47,8 @@ class Withdrawal:
         SUPPORT_EMAIL, DEFAULT_LOCALE, LABELS, PREORDER_CANCEL_DAYS_BEFORE_RELEASE,
         MAIL_SENDER, NOTIFY, DELIVER_AFTER_COMMIT, DELIVERY_MAX_ATTEMPTS,
         DELIVERY_BACKOFF_SECONDS, SIGNING_KEY, SIGNING_KEY_PASSWORD, LOOKUP_RATE_LIMIT,
-        RATE_LIMIT_STORAGE_URL, AUDITORS, RETENTION and the TEMPLATE_* keys;
+        RATE_LIMIT_STORAGE_URL, AUDITORS, RETENTION, WITNESSES, ANCHOR_INTERVAL,
+        CHECK_RATE_LIMIT and the TEMPLATE_* keys;
         and the standard ``MAIL_*`` keys when the host has not set up Flask-Mail itself.
 
         ``audit_access`` is a callable returning True when the current user may use the audit

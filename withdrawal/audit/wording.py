@@ -61,6 +61,11 @@ EVENTS: Mapping[str, Any] = {
     EventType.RESEND_REQUESTED: _l("Acknowledgement resend requested"),
     EventType.DECISION: _l("Decision"),
     EventType.PERSONAL_DATA_ERASED: _l("Personal data erased (retention)"),
+    EventType.ACKNOWLEDGEMENT_EML_STORED: _l("Acknowledgement e-mail stored"),
+    EventType.ACKNOWLEDGEMENT_BOUNCED: _l("Acknowledgement bounced"),
+    EventType.CHAIN_ANCHORED: _l("Chain anchored"),
+    EventType.ANCHOR_SENT: _l("Anchor e-mail sent"),
+    EventType.ANCHOR_FAILED: _l("Anchor e-mail failed"),
 }
 
 #: Names of the fields of event data (unknown fields are shown by their key).
@@ -86,6 +91,13 @@ DATA_FIELDS: Mapping[str, Any] = {
     "content_fields": _l("Statement fields erased"),
     "event_fields": _l("Event fields erased"),
     "documents": _l("Documents deleted (SHA-256)"),
+    "smtp_reply": _l("SMTP server's reply"),
+    "sent_at": _l("Sent at"),
+    "action": _l("Action"),
+    "status": _l("Status"),
+    "reporting_mta": _l("Reported by"),
+    "kept_at": _l("Kept at"),
+    "backfilled_by": _l("Recorded by"),
 }
 
 #: Flags the core records, offered as suggestions in the list's filter.
