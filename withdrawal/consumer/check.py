@@ -63,8 +63,8 @@ def receipt_check() -> ResponseReturnValue:
         return _page()
     limiter: CheckLimiter = current_app.extensions[LIMITER_KEY]
     if not limiter.allow():
-        return _error(429, gettext("Too many checks from your address. Please try again in "
-                                   "an hour."))
+        return _error(429, gettext("Too many checks from your address. Please try again "
+                                   "later."))
     request.max_content_length = MAX_UPLOAD
     try:
         upload = request.files.get("pdf")
