@@ -55,6 +55,7 @@ def test_the_form_needs_no_script(client: FlaskClient) -> None:
     page = client.get(URL)
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "<script" not in html
+    assert "script-src" in page.headers["Content-Security-Policy"]
     assert 'enctype="multipart/form-data"' in html and 'name="pdf"' in html
     assert 'name="reference"' in html and 'name="sha256"' in html
 
@@ -104,12 +105,12 @@ def test_a_reference_with_the_printed_sha256_is_genuine(app: Flask, client: Flas
                  id="reference"),
     pytest.param({"reference": "W-7K3M-9QX2", "sha256": "xyz"}, "Enter the SHA-256",
                  id="sha256"),
-    pytest.param({"pdf": (io.BytesIO(b"GIF89a"), "cat.gif")}, "The file is not a PDF",
-                 id="not-a-pdf"),
+    pytest.param({"pdf": (b"GIF89a", "cat.gif")}, "The file is not a PDF", id="not-a-pdf"),
 ])
 def test_bad_input_gets_a_clear_400(client: FlaskClient, data: dict[str, Any],
                                     message: str) -> None:
-    page = client.post(URL, data=data, content_type="multipart/form-data")
+    files = {k: (io.BytesIO(v[0]), v[1]) for k, v in data.items() if k == "pdf"}
+    page = client.post(URL, data={**data, **files}, content_type="multipart/form-data")
     assert page.status_code == 400 and message in page.get_data(as_text=True)
     answer = client.post(URL, data={k: v for k, v in data.items() if k != "pdf"},
                          headers=JSON)

@@ -46,21 +46,17 @@ def verify() -> None:
     against it, every anchored head (stored anchors, file witnesses, RFC 3161 tokens), and
     each kept document's bytes and seal; name the first problem of each kind and exit 1."""
     result = verify_chain(state().engine, witness_evidence(config_value("WITNESSES")))
+    seal = Seal.configured()
+    documents = check_documents(state().engine, lambda pdf: seal_problems(pdf, seal))
     for note in result.notes:
         click.echo(f"NOTE {note}", err=True)
-    for problem in result.problems:
+    for problem in (*result.problems, *documents.problems):
         click.echo(f"BROKEN {problem}", err=True)
-    if not result.ok:
+    if not result.ok or documents.problems:
         raise SystemExit(1)
     click.echo(f"OK {result.statements} statements")
     if result.anchors:
         click.echo(f"OK {result.anchors} anchored heads")
-    seal = Seal.configured()
-    documents = check_documents(state().engine, lambda pdf: seal_problems(pdf, seal))
-    for problem in documents.problems:
-        click.echo(f"BROKEN {problem}", err=True)
-    if documents.problems:
-        raise SystemExit(1)
     if documents.count:
         click.echo(f"OK {documents.count} documents ({documents.sealed} sealed)")
 

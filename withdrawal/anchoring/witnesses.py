@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 from collections.abc import Iterable, Sequence
@@ -77,8 +76,10 @@ def _sync_directory(directory: str) -> None:
 
 
 def read_anchor_files(directory: str, evidence: WitnessEvidence) -> None:
-    """Add every anchor file of ``directory`` to ``evidence`` (a file that is no anchor is a
-    problem; a directory that cannot be read is a note: that witness is out of reach)."""
+    """Add the head of every anchor file of ``directory`` to ``evidence`` (a file that is no
+    anchor is a problem; a directory that cannot be read is a note: that witness is out of
+    reach). The tokens a file holds are its evidence of time; ``verify`` checks the tokens
+    stored with the anchors."""
     try:
         paths = sorted(p for p in Path(directory).iterdir() if p.name.startswith(_FILE_PREFIX))
     except OSError as exc:
@@ -87,9 +88,8 @@ def read_anchor_files(directory: str, evidence: WitnessEvidence) -> None:
     for path in paths:
         try:
             anchor = json.loads(path.read_bytes())
-            tokens = tuple(base64.b64decode(t) for t in (anchor.get("tokens") or {}).values())
             evidence.heads.append(AnchoredHead(int(anchor["seq"]), str(anchor["hash"]),
-                                               f"file {path}", tokens))
+                                               f"file {path}"))
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             evidence.problems.append(f"file {path} is not an anchor: {exc}")
 

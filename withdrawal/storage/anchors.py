@@ -33,19 +33,18 @@ class Head:
 
 @dataclass(frozen=True)
 class AnchoredHead:
-    """A head some witness says the chain had: ``source`` names the witness for the report;
-    ``tokens`` are RFC 3161 tokens the witness holds for it."""
+    """A head some witness says the chain had: ``source`` names the witness for the report."""
 
     seq: int
     hash: str
     source: str
-    tokens: tuple[bytes, ...] = ()
 
 
 @dataclass
 class WitnessEvidence:
     """What ``verify`` gets from outside the database: the heads read from witnesses, the
-    problems and notes met reading them, and the check of RFC 3161 tokens."""
+    problems and notes met reading them, and the check of the RFC 3161 tokens stored with the
+    anchors."""
 
     heads: list[AnchoredHead] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, select
@@ -143,20 +144,23 @@ def _head_problems(conn: Connection, walk: _Walk) -> Iterator[str]:
 def _claims(
     conn: Connection, witnesses: WitnessEvidence, walk: _Walk,
 ) -> dict[int, list[AnchoredHead]]:
-    """Every anchored head by entry: the stored anchors and what the witnesses hold; each
-    token is checked against the hash it should cover."""
-    heads = list(witnesses.heads)
-    heads += [AnchoredHead(a.head_seq, a.head_hash, f"anchor {a.id} of {a.anchored_at:%Y-%m-%d}",
-                           tuple(a.tokens.values())) for a in iter_anchors(conn)]
+    """Every anchored head by entry: what the witnesses hold and the stored anchors, whose
+    tokens are checked here, one anchor at a time, against the hash they should cover."""
     claims: dict[int, list[AnchoredHead]] = {}
-    for head in heads:
+    for head in chain(witnesses.heads, _stored(conn, witnesses, walk)):
         walk.anchors += 1
-        if witnesses.token_check is not None:
-            walk.add("anchors", (f"{head.source}: timestamp token: {problem}"
-                                 for token in head.tokens
-                                 for problem in witnesses.token_check(token, head.hash)))
         claims.setdefault(head.seq, []).append(AnchoredHead(head.seq, head.hash, head.source))
     return claims
+
+
+def _stored(conn: Connection, witnesses: WitnessEvidence, walk: _Walk) -> Iterator[AnchoredHead]:
+    for anchor in iter_anchors(conn):
+        source = f"anchor {anchor.id} of {anchor.anchored_at:%Y-%m-%d}"
+        if witnesses.token_check is not None:
+            walk.add("anchors", (f"{source}: timestamp token: {problem}"
+                                 for token in anchor.tokens.values()
+                                 for problem in witnesses.token_check(token, anchor.head_hash)))
+        yield AnchoredHead(anchor.head_seq, anchor.head_hash, source)
 
 
 def _anchor_problems(row: Row[Any], heads: list[AnchoredHead]) -> Iterator[str]:
