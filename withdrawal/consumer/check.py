@@ -30,7 +30,8 @@ from ..statement import DocumentKind
 from ..storage.authenticity import Genuine, check_reference, find_receipt
 from ..storage.documents import kept_document
 
-#: The largest upload read: our receipts are far smaller.
+#: The largest upload read (or the host's ``MAX_CONTENT_LENGTH`` when smaller): our receipts
+#: are far smaller.
 MAX_UPLOAD = 5 * 1024 * 1024
 #: Where the app keeps the check's limiter (``app.extensions``).
 LIMITER_KEY = "withdrawal-receipt-check"
@@ -65,7 +66,8 @@ def receipt_check() -> ResponseReturnValue:
     if not limiter.allow():
         return _error(429, gettext("Too many checks from your address. Please try again "
                                    "later."))
-    request.max_content_length = MAX_UPLOAD
+    host_limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    request.max_content_length = min(host_limit, MAX_UPLOAD) if host_limit else MAX_UPLOAD
     try:
         upload = request.files.get("pdf")
         reference = request.form.get("reference", "").strip().upper()
