@@ -7,8 +7,12 @@ import time
 import click
 from flask.cli import AppGroup, with_appcontext
 
+from .anchoring.service import anchor_if_due
+from .anchoring.witnesses import witness_evidence
 from .audit import audit_commands
+from .config import config_value
 from .delivery.worker import deliver_due
+from .evidence_cli import echo_anchor, evidence_commands
 from .receipt.issue import Seal, seal_problems
 from .state import state
 from .storage.documents import check_documents
@@ -19,7 +23,7 @@ from .storage.verify import verify_chain
 def make_cli() -> AppGroup:
     """The command group, registered by ``init_app`` under ``WITHDRAWAL_CLI_GROUP``."""
     group = AppGroup("withdrawal", help="The withdrawal function's records and deliveries.")
-    for command in (init_db, verify, deliver, *audit_commands()):
+    for command in (init_db, verify, deliver, *audit_commands(), *evidence_commands()):
         group.add_command(command)
     return group
 
@@ -38,19 +42,21 @@ def init_db() -> None:
 @click.command("verify", epilog="Example: flask --app wsgi withdrawal verify")
 @with_appcontext
 def verify() -> None:
-    """Check the hash chain of statements and events, and each kept PDF's hash and seal;
-    exit 1 at the first broken link."""
-    result = verify_chain(state().engine)
-    if not result.ok:
-        click.echo(f"BROKEN {result.problem}", err=True)
-        raise SystemExit(1)
-    click.echo(f"OK {result.statements} statements")
+    """Check the hash chain of statements and events, the search index and the kept documents
+    against it, every anchored head (stored anchors, file witnesses, RFC 3161 tokens), and
+    each kept document's bytes and seal; name the first problem of each kind and exit 1."""
+    result = verify_chain(state().engine, witness_evidence(config_value("WITNESSES")))
     seal = Seal.configured()
     documents = check_documents(state().engine, lambda pdf: seal_problems(pdf, seal))
-    for problem in documents.problems:
+    for note in result.notes:
+        click.echo(f"NOTE {note}", err=True)
+    for problem in (*result.problems, *documents.problems):
         click.echo(f"BROKEN {problem}", err=True)
-    if documents.problems:
+    if not result.ok or documents.problems:
         raise SystemExit(1)
+    click.echo(f"OK {result.statements} statements")
+    if result.anchors:
+        click.echo(f"OK {result.anchors} anchored heads")
     if documents.count:
         click.echo(f"OK {documents.count} documents ({documents.sealed} sealed)")
 
@@ -61,11 +67,16 @@ def verify() -> None:
 @click.option("--limit", default=50, show_default=True, help="Entries claimed at a time.")
 @with_appcontext
 def deliver(loop: bool, interval: float, limit: int) -> None:
-    """Send the pending acknowledgements, retrying failures with exponential backoff."""
+    """Send the pending acknowledgements, retrying failures with exponential backoff. With
+    --loop, also anchor the chain every WITHDRAWAL_ANCHOR_INTERVAL seconds (when
+    WITHDRAWAL_WITNESSES names witnesses)."""
     while True:
         report = deliver_due(limit=limit)
         if report.sent or report.retrying or report.failed or not loop:
             click.echo(str(report))
         if not loop:
             return
+        anchored = anchor_if_due()
+        if anchored is not None and anchored.anchor is not None:
+            echo_anchor(anchored)
         time.sleep(interval)

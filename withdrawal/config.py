@@ -47,6 +47,12 @@ DEFAULTS: Mapping[str, Any] = {
     # data.
     "AUDITORS": {},
     "RETENTION": "10y",
+    # Evidence: witnesses of the chain's head outside the database (file:/dir, mailto:address,
+    # rfc3161:https://tsa.example/), anchored every ANCHOR_INTERVAL seconds by
+    # `flask withdrawal deliver --loop`; the public receipt check's limit per client address.
+    "WITNESSES": [],
+    "ANCHOR_INTERVAL": 3600,
+    "CHECK_RATE_LIMIT": "30 per hour",
     # Page templates, overridable one by one.
     "TEMPLATE_IDENTIFY": "withdrawal/step_identify.html",
     "TEMPLATE_SELECT": "withdrawal/step_select.html",

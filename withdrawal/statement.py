@@ -83,7 +83,7 @@ class StatementContent(TypedDict):
 
 
 class Purpose(enum.StrEnum):
-    """Why a message is owed for a statement."""
+    """Why a message is owed: for a statement, or (``ANCHOR``) for the chain as a whole."""
 
     ACKNOWLEDGEMENT = "acknowledgement"
     """The acknowledgement of receipt on a durable medium, with the PDF (Art. 11a(4))."""
@@ -93,10 +93,15 @@ class Purpose(enum.StrEnum):
     """The shop's own copy (``WITHDRAWAL_NOTIFY``)."""
     WEBHOOK = "webhook"
     """An event POSTed to a back office's endpoint (``WITHDRAWAL_WEBHOOKS``)."""
+    ANCHOR = "anchor"
+    """An anchor of the chain's head to a ``mailto:`` witness (no statement: its outbox entry
+    names the anchor instead)."""
 
 
 class EventType(enum.StrEnum):
-    """The facts appended to the chain after a statement."""
+    """The facts appended to the chain after a statement, and the chain's own anchors
+    (``CHAIN_ANCHORED`` and the anchor e-mail's ``ANCHOR_SENT``/``ANCHOR_FAILED``, recorded
+    under :data:`CHAIN_REFERENCE`)."""
 
     ACKNOWLEDGEMENT_SENT = "acknowledgement-sent"
     ACKNOWLEDGEMENT_FAILED = "acknowledgement-failed"
@@ -106,6 +111,11 @@ class EventType(enum.StrEnum):
     PERSONAL_DATA_ERASED = "personal-data-erased"
     WEBHOOK_SENT = "webhook-sent"
     WEBHOOK_FAILED = "webhook-failed"
+    ACKNOWLEDGEMENT_EML_STORED = "acknowledgement-eml-stored"
+    ACKNOWLEDGEMENT_BOUNCED = "acknowledgement-bounced"
+    CHAIN_ANCHORED = "chain-anchored"
+    ANCHOR_SENT = "anchor-sent"
+    ANCHOR_FAILED = "anchor-failed"
 
 
 class WebhookEvent(enum.StrEnum):
@@ -145,6 +155,15 @@ class DocumentKind(enum.StrEnum):
     ACKNOWLEDGEMENT_EML = "acknowledgement-eml"
     """The acknowledgement e-mail exactly as sent (RFC 5322)."""
 
+
+#: The event recorded in the chain, in the same transaction, when a document is kept.
+STORED_EVENTS: dict[str, EventType] = {
+    DocumentKind.RECEIPT_PDF: EventType.RECEIPT_PDF_STORED,
+    DocumentKind.ACKNOWLEDGEMENT_EML: EventType.ACKNOWLEDGEMENT_EML_STORED,
+}
+
+#: The reference of chain entries about the chain as a whole (anchors), not about a statement.
+CHAIN_REFERENCE = "chain"
 
 #: The field of a ledger entry that holds the statement's content.
 CONTENT_FIELD = "content"

@@ -4,18 +4,28 @@ back-dated), HTTP Basic credentials, a ledger entry changed behind the app's bac
 from __future__ import annotations
 
 import base64
+import json
 import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import insert, update
+from sqlalchemy import Connection, select, update
 from support import engine_of, statement_content
 
-from withdrawal.statement import Purpose, StatementContent, sha256_hex
+from withdrawal.statement import (
+    DocumentKind,
+    Purpose,
+    StatementContent,
+    canonical_json,
+    erased_fields,
+    sha256_hex,
+)
+from withdrawal.storage.chain import entry_hash, field_digests
+from withdrawal.storage.documents import keep_document
 from withdrawal.storage.statements import Recipient, record_statement
-from withdrawal.storage.tables import documents, statements
+from withdrawal.storage.tables import GENESIS_HASH, chain_head, ledger, statements
 
 AUDITOR, PASSWORD = "clara", "correct horse battery staple"
 
@@ -43,18 +53,41 @@ def record(app: Flask, key: str | None = None, *, days_ago: float = 0, **overrid
 
 
 def backdate(app: Flask, reference: str, days: float) -> None:
-    """Move a statement's index timestamp into the past (the ledger keeps its own)."""
+    """Move a statement's submission into the past, as if it had been recorded then: its
+    content and index timestamp change, and the chain is rehashed from its entry on (so
+    ``verify`` still passes, as it does for a statement really recorded that long ago)."""
     at = datetime.now(UTC) - timedelta(days=days)
     with engine_of(app).begin() as conn:
         conn.execute(update(statements).where(statements.c.reference == reference)
                      .values(submitted_at=at))
+        entry = conn.execute(select(ledger).where(ledger.c.reference == reference,
+                                                  ledger.c.kind == "statement")).one()
+        body = json.loads(entry.body)
+        body["content"]["submitted_at"] = at.isoformat()
+        conn.execute(update(ledger).where(ledger.c.seq == entry.seq)
+                     .values(body=canonical_json(body).decode()))
+        rehash(conn, entry.seq)
+
+
+def rehash(conn: Connection, first: int) -> None:
+    """Recompute every hash from entry ``first`` on, and the head (a chain rewritten)."""
+    prev = conn.execute(select(ledger.c.hash).where(ledger.c.seq == first - 1)).scalar()
+    prev = prev or GENESIS_HASH
+    for row in conn.execute(select(ledger).where(ledger.c.seq >= first)
+                            .order_by(ledger.c.seq)).all():
+        digest = entry_hash(seq=row.seq, kind=row.kind, reference=row.reference,
+                            recorded_at=row.recorded_at, prev_hash=prev,
+                            digests=field_digests(json.loads(row.body),
+                                                  erased_fields(row.erased)))
+        conn.execute(update(ledger).where(ledger.c.seq == row.seq)
+                     .values(prev_hash=prev, hash=digest))
+        prev = digest
+    conn.execute(update(chain_head).values(hash=prev))
 
 
 def store_document(app: Flask, reference: str, kind: str, data: bytes) -> str:
-    with engine_of(app).begin() as conn:
-        conn.execute(insert(documents).values(
-            reference=reference, kind=kind, sha256=sha256_hex(data), content=data,
-            created_at=datetime.now(UTC)))
+    """Keep a document as the app keeps one: with its SHA-256 in a chain event."""
+    keep_document(engine_of(app), reference, DocumentKind(kind), data)
     return sha256_hex(data)
 
 

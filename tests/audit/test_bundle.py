@@ -74,10 +74,11 @@ def test_bundle_holds_everything_and_checks_out(
     assert proof["hash_matches"] and proof["links_to_previous"] and proof["next_links_here"]
     assert files["receipt.pdf"] == PDF and files["acknowledgement.eml"] == EML
     events = json.loads(files["events.json"])
-    assert [e["type"] for e in events] == ["acknowledgement-sent", "decision"]
+    assert [e["type"] for e in events] == ["receipt-pdf-stored", "acknowledgement-eml-stored",
+                                           "acknowledgement-sent", "decision"]
     readme = files["README.txt"].decode()
     for text in (reference, "sha256sum -c SHA256SUMS", "sha256sum statement.json",
-                 "python3 check.py", stored.content_hash, "intact, 2 statements in 4 entries"):
+                 "python3 check.py", stored.content_hash, "intact, 2 statements in 6 entries"):
         assert text in readme
     folder = folder_of(tmp_path)
     assert bundle_check.main(folder) == 0

@@ -3,8 +3,9 @@ what was received, when, what the consumer was sent, and that the record was not
 
 Inside: statement.json (the content exactly as hashed), chain-entry.json (the hashed header of
 its chain entry), chain-proof.json (hash, recomputation, neighbours), events.json (each event
-with its own header), the acknowledgement PDF and the e-mail as sent when kept, manifest.json,
-SHA256SUMS, README.txt and check.py (a stdlib-only checker)."""
+with its own header), the acknowledgement PDF and the e-mail as sent when kept, the anchor that
+covers the entry (``bundle_anchor``), manifest.json, SHA256SUMS, README.txt and check.py (a
+stdlib-only checker)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from ..statement import DocumentKind, canonical_json, sha256_hex
 from ..storage.documents import kept_document
 from ..storage.statements import utcnow
 from ..storage.tables import ledger
+from .bundle_anchor import anchor_files
 from .integrity import latest_check
 from .proof import entry_header
 from .records import StatementRecord
@@ -83,7 +85,10 @@ def bundle_files(
     }
     documents, listed = _documents(engine, record)
     files.update(documents)
+    anchored, anchor = anchor_files(engine, record.seq)
+    files.update(anchored)
     facts = _facts(engine, record, by=by, now=now or utcnow(), documents=listed)
+    facts["anchor"] = anchor
     facts["files"] = {name: sha256_hex(content) for name, content in sorted(files.items())}
     files["manifest.json"] = _pretty(facts)
     files["README.txt"] = readme(facts).encode()

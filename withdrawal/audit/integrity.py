@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, insert, select
 
+from ..storage.anchors import WitnessEvidence
 from ..storage.statements import utcnow
 from ..storage.tables import verifications
 from ..storage.verify import verify_chain
@@ -29,11 +30,14 @@ class CheckResult:
         return (now or utcnow()) - self.checked_at > STALE_AFTER
 
 
-def verify_and_store(engine: Engine, *, by: str) -> CheckResult:
-    """Verify the whole chain now and keep the result."""
-    result = verify_chain(engine)
+def verify_and_store(
+    engine: Engine, *, by: str, witnesses: WitnessEvidence | None = None,
+) -> CheckResult:
+    """Verify the whole chain now (with what the witnesses hold) and keep the result;
+    ``problem`` keeps the first problem of each kind."""
+    result = verify_chain(engine, witnesses)
     check = CheckResult(utcnow(), result.ok, result.statements, result.entries,
-                        result.problem, by)
+                        "; ".join(result.problems), by)
     with engine.begin() as conn:
         conn.execute(insert(verifications).values(
             checked_at=check.checked_at, ok=check.ok, statements=check.statements,

@@ -17,6 +17,8 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from ..anchoring.witnesses import witness_evidence
+from ..config import config_value
 from ..i18n import gettext
 from ..state import state
 from . import export, paging
@@ -90,7 +92,8 @@ def verify_now() -> ResponseReturnValue:
     """Verify the whole chain now and keep the result."""
     if not ActionForm().validate_on_submit():
         return expired_form()
-    check = verify_and_store(state().engine, by=auditor_name())
+    check = verify_and_store(state().engine, by=auditor_name(),
+                             witnesses=witness_evidence(config_value("WITNESSES")))
     if check.ok:
         flash(gettext("The chain is intact: %(n)s statements, %(m)s entries.",
                       n=check.statements, m=check.entries), "ok")

@@ -63,6 +63,11 @@ EVENTS: Mapping[str, Any] = {
     EventType.PERSONAL_DATA_ERASED: _l("Personal data erased (retention)"),
     EventType.WEBHOOK_SENT: _l("Webhook delivered"),
     EventType.WEBHOOK_FAILED: _l("Webhook delivery failed"),
+    EventType.ACKNOWLEDGEMENT_EML_STORED: _l("Acknowledgement e-mail stored"),
+    EventType.ACKNOWLEDGEMENT_BOUNCED: _l("Acknowledgement bounced"),
+    EventType.CHAIN_ANCHORED: _l("Chain anchored"),
+    EventType.ANCHOR_SENT: _l("Anchor e-mail sent"),
+    EventType.ANCHOR_FAILED: _l("Anchor e-mail failed"),
 }
 
 #: Names of the fields of event data (unknown fields are shown by their key).
@@ -91,7 +96,13 @@ DATA_FIELDS: Mapping[str, Any] = {
     "url": _l("Endpoint"),
     "event": _l("Event"),
     "webhook_id": _l("Webhook ID"),
-    "status": _l("HTTP status"),
+    "smtp_reply": _l("SMTP server's reply"),
+    "sent_at": _l("Sent at"),
+    "action": _l("Action"),
+    "status": _l("Status"),
+    "reporting_mta": _l("Reported by"),
+    "kept_at": _l("Kept at"),
+    "backfilled_by": _l("Recorded by"),
 }
 
 #: Flags the core records, offered as suggestions in the list's filter.

@@ -1,4 +1,5 @@
-"""The consumer's side: the three steps, the on-screen receipt and its PDF, the model form.
+"""The consumer's side: the three steps, the on-screen receipt and its PDF, the model form,
+and the public receipt check.
 
 :func:`create_blueprint` builds the ``withdrawal`` blueprint with every route in one table;
 ``Withdrawal.init_app`` registers it under ``WITHDRAWAL_URL_PREFIX``.
@@ -11,7 +12,7 @@ from flask_wtf.csrf import CSRFError
 
 from .. import security
 from ..resources import resource_dir
-from . import entry, receipts, steps
+from . import check, entry, receipts, steps
 from .pages import csrf_error, switch_language, template_context
 
 #: (rule, endpoint, view, methods): the consumer's URLs under the prefix.
@@ -24,12 +25,13 @@ ROUTES = (
      ("GET",)),
     ("/model-form.pdf", "model_form", receipts.model_form, ("GET",)),
     ("/order/<token>", "order_link", entry.order_link, ("GET",)),
+    ("/verify", "receipt_check", check.receipt_check, ("GET", "POST")),
 )
 
 
 def create_blueprint() -> Blueprint:
     """The ``withdrawal`` blueprint: templates, static files, the template context, the
-    language switch, the security headers and the routes."""
+    language switch, the security headers, the receipt check's limiter and the routes."""
     blueprint = Blueprint(
         "withdrawal", __name__, template_folder=resource_dir("templates"),
         static_folder=resource_dir("static"), static_url_path="/static",
@@ -38,6 +40,7 @@ def create_blueprint() -> Blueprint:
     blueprint.after_request(security.headers)
     blueprint.context_processor(template_context)
     blueprint.register_error_handler(CSRFError, csrf_error)
+    blueprint.record_once(check.init_limiter)
     for rule, endpoint, view, methods in ROUTES:
         blueprint.add_url_rule(rule, endpoint, view, methods=list(methods))
     return blueprint

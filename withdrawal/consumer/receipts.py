@@ -40,7 +40,7 @@ def receipt(token: str) -> ResponseReturnValue:
 def receipt_pdf_download(token: str) -> ResponseReturnValue:
     """The acknowledgement's PDF, the same bytes the e-mail carries (R10)."""
     statement = _statement(token)
-    pdf = receipt_pdf(state().engine, statement)
+    pdf = receipt_pdf(state().engine, statement, request.url_root)
     disposition = "inline" if request.args.get("view") else "attachment"
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'{disposition}; filename="withdrawal-{statement.reference}.pdf"',

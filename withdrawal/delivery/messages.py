@@ -18,6 +18,7 @@ from ..config import config_value
 from ..i18n import gettext
 from ..labels import StatutoryLabels
 from ..links import receipt_token
+from ..receipt.issue import check_url
 from ..statement import Purpose, StatementContent
 from ..storage.statements import StoredStatement
 from ..templating import base_context
@@ -116,6 +117,7 @@ def _context(statement: StoredStatement, purpose: str, link_base: str | None) ->
         "purpose": purpose,
         "local_zone": zone,
         "receipt_link": _receipt_link(statement.reference, link_base),
+        "check_url": check_url(link_base),
     }
 
 

@@ -1,4 +1,5 @@
-"""The outbox: one row per message owed for a statement. A row is claimed by pushing its next
+"""The outbox: one row per message owed for a statement (or, with no reference, for an anchor
+of the chain: ``anchor_id``). A row is claimed by pushing its next
 attempt into the future inside a short transaction, so several workers (and the after-commit
 attempt) never send one message twice; on PostgreSQL the claim skips rows another worker holds
 (``FOR UPDATE SKIP LOCKED``)."""
@@ -22,13 +23,14 @@ LEASE = timedelta(minutes=5)
 @dataclass(frozen=True)
 class Entry:
     id: int
-    reference: str
+    reference: str | None  # None: a message about the chain (``anchor_id``), not a statement
     purpose: str
     recipient: str
     attempts: int
     link_base: str | None = None
     payload: str | None = None  # a webhook's body
     message_id: str | None = None  # a webhook's id
+    anchor_id: int | None = None
 
 
 def claim_due(
@@ -51,7 +53,8 @@ def claim_due(
 def _due_query(engine: Engine, limit: int, reference: str | None, now: datetime) -> Any:
     query = (
         select(outbox.c.id, outbox.c.reference, outbox.c.purpose, outbox.c.recipient,
-               outbox.c.attempts, outbox.c.link_base, outbox.c.payload, outbox.c.message_id)
+               outbox.c.attempts, outbox.c.link_base, outbox.c.payload, outbox.c.message_id,
+               outbox.c.anchor_id)
         .where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
         .order_by(outbox.c.next_attempt_at, outbox.c.id)
         .limit(limit)
@@ -65,12 +68,16 @@ def _due_query(engine: Engine, limit: int, reference: str | None, now: datetime)
 
 def _entry(row: Row[Any]) -> Entry:
     return Entry(row.id, row.reference, row.purpose, row.recipient, row.attempts + 1,
-                 row.link_base, row.payload, row.message_id)
+                 row.link_base, row.payload, row.message_id, row.anchor_id)
 
 
-def mark_sent(conn: Connection, entry: Entry, message_id: str, at: datetime) -> None:
+def mark_sent(
+    conn: Connection, entry: Entry, message_id: str, at: datetime,
+    smtp_reply: str | None = None,
+) -> None:
     conn.execute(update(outbox).where(outbox.c.id == entry.id).values(
         status="sent", sent_at=at, message_id=message_id, last_error=None,
+        smtp_reply=smtp_reply,
     ))
 
 

@@ -199,11 +199,17 @@ def _event_type(entry: outbox.Entry) -> str:
         return ""
 
 
+def _reference(entry: outbox.Entry) -> str:
+    """The statement a webhook is about (every webhook entry names one)."""
+    assert entry.reference is not None, "a webhook outbox entry without its statement"
+    return entry.reference
+
+
 def _record_success(entry: outbox.Entry, status: int) -> None:
     now = utcnow()
     with state().engine.begin() as conn:
         outbox.mark_sent(conn, entry, entry.message_id or "", now)
-        append_event(conn, entry.reference, EventType.WEBHOOK_SENT, {
+        append_event(conn, _reference(entry), EventType.WEBHOOK_SENT, {
             "url": entry.recipient, "event": _event_type(entry), "webhook_id": entry.message_id,
             "status": status, "attempt": entry.attempts, "sent_at": now.isoformat(),
         })
@@ -216,7 +222,7 @@ def _record_failure(entry: outbox.Entry, error: str, *, final: bool) -> str:
                 entry.reference, entry.recipient, entry.attempts, error)
     with state().engine.begin() as conn:
         outbox.mark_failed(conn, entry, error, final=final, retry_at=retry_at)
-        append_event(conn, entry.reference, EventType.WEBHOOK_FAILED, {
+        append_event(conn, _reference(entry), EventType.WEBHOOK_FAILED, {
             "url": entry.recipient, "event": _event_type(entry),
             "webhook_id": entry.message_id, "error": error, "attempt": entry.attempts,
             "final": final, "retry_at": None if final else retry_at.isoformat(),

@@ -1,6 +1,8 @@
 """Sending what the outbox owes. An entry is claimed, sent, and its outcome appended to the
 statement's events; any failure leaves it pending for a later attempt with exponential backoff,
-up to ``WITHDRAWAL_DELIVERY_MAX_ATTEMPTS``. A 5xx answer is final at once."""
+up to ``WITHDRAWAL_DELIVERY_MAX_ATTEMPTS``. A 5xx answer is final at once. The sent event keeps
+the server's reply to the end of DATA (its queue id) beside our Message-ID. An anchor's e-mail
+(no statement) is recorded under ``CHAIN_REFERENCE`` as ``anchor-sent``/``anchor-failed``."""
 
 from __future__ import annotations
 
@@ -17,11 +19,13 @@ from ..config import config_value
 from ..receipt.issue import receipt_pdf
 from ..signals import receipt_delivered, receipt_failed
 from ..state import state
-from ..statement import DocumentKind, EventType, Purpose, WebhookEvent
+from ..statement import CHAIN_REFERENCE, DocumentKind, EventType, Purpose, WebhookEvent
 from ..storage.documents import keep_document
 from ..storage.statements import append_event, load_statement, utcnow
 from . import outbox
+from .anchor_mail import compose_anchor
 from .messages import FrozenMessage, compose
+from .smtp import RecordingSMTP, RecordingSMTPSSL, reply_text
 from .webhooks import deliver_webhook, owe_webhooks
 
 log = logging.getLogger(__name__)
@@ -53,27 +57,30 @@ def deliver_due(*, limit: int = 50, reference: str | None = None) -> DeliveryRep
 
 
 def _deliver(entry: outbox.Entry, report: DeliveryReport) -> None:
-    label = f"{entry.reference} {entry.purpose} {entry.recipient}"
+    label = f"{entry.reference or CHAIN_REFERENCE} {entry.purpose} {entry.recipient}"
     if entry.purpose == Purpose.WEBHOOK:
         getattr(report, deliver_webhook(entry)).append(label)
         return
     try:
         message = _message(entry)
-        _send(message)
+        reply = _send(message)
     except Exception as exc:  # every failure keeps the entry; none may lose the receipt
         final = _record_failure(entry, exc)
         (report.failed if final else report.retrying).append(label)
         return
-    _record_success(entry, message)
+    _record_success(entry, message, reply)
     report.sent.append(label)
 
 
 def _message(entry: outbox.Entry) -> FrozenMessage:
     engine = state().engine
+    if entry.reference is None:
+        return compose_anchor(engine, entry)
     statement = load_statement(engine, entry.reference)
     if statement is None:
         raise LookupError(f"statement {entry.reference} not found")
-    pdf = receipt_pdf(engine, statement) if entry.purpose != Purpose.ORDER_NOTICE else None
+    pdf = (receipt_pdf(engine, statement, entry.link_base)
+           if entry.purpose != Purpose.ORDER_NOTICE else None)
     return compose(statement, entry.purpose, entry.recipient, pdf=pdf,
                    link_base=entry.link_base)
 
@@ -83,7 +90,7 @@ class _TimeoutConnection(Connection):
 
     def configure_host(self) -> smtplib.SMTP | smtplib.SMTP_SSL:
         mail = self.mail
-        cls = smtplib.SMTP_SSL if mail.use_ssl else smtplib.SMTP
+        cls = RecordingSMTPSSL if mail.use_ssl else RecordingSMTP
         host = cls(mail.server, mail.port, timeout=SMTP_TIMEOUT)
         if mail.use_tls:
             host.starttls()
@@ -92,26 +99,35 @@ class _TimeoutConnection(Connection):
         return host
 
 
-def _send(message: FrozenMessage) -> None:
+def _send(message: FrozenMessage) -> str | None:
+    """Send; returns the server's reply to the end of DATA (None when sending is suppressed)."""
     mail = current_app.extensions["mail"]
     with _TimeoutConnection(mail) as connection:
         connection.send(message)
+        return reply_text(connection.host)
 
 
-def _record_success(entry: outbox.Entry, message: FrozenMessage) -> None:
+def _record_success(
+    entry: outbox.Entry, message: FrozenMessage, smtp_reply: str | None = None,
+) -> None:
     engine, now = state().engine, utcnow()
     with engine.begin() as conn:
-        outbox.mark_sent(conn, entry, message.msgId, now)
-        append_event(conn, entry.reference, EventType.ACKNOWLEDGEMENT_SENT, {
+        outbox.mark_sent(conn, entry, message.msgId, now, smtp_reply)
+        append_event(conn, entry.reference or CHAIN_REFERENCE, _sent_type(entry), {
             "purpose": entry.purpose, "recipient": entry.recipient,
-            "message_id": message.msgId, "attempt": entry.attempts, "sent_at": now.isoformat(),
+            "message_id": message.msgId, "smtp_reply": smtp_reply, "attempt": entry.attempts,
+            "sent_at": now.isoformat(),
         })
-        owe_webhooks(conn, entry.reference, WebhookEvent.ACKNOWLEDGEMENT_SENT, {
-            "purpose": entry.purpose, "attempt": entry.attempts, "sent_at": now.isoformat()},
-            now)
+        if entry.reference is not None:
+            owe_webhooks(conn, entry.reference, WebhookEvent.ACKNOWLEDGEMENT_SENT, {
+                "purpose": entry.purpose, "attempt": entry.attempts,
+                "sent_at": now.isoformat()}, now)
+    if entry.reference is None:
+        return  # an anchor's e-mail: no receipt to keep or signal
     if entry.purpose == Purpose.ACKNOWLEDGEMENT:
         keep_document(engine, entry.reference, DocumentKind.ACKNOWLEDGEMENT_EML,
-                      message.as_bytes())
+                      message.as_bytes(), event=(EventType.ACKNOWLEDGEMENT_EML_STORED,
+                                                 {"message_id": message.msgId}))
     receipt_delivered.send(current_app._get_current_object(),  # type: ignore[attr-defined]
                            reference=entry.reference, purpose=entry.purpose,
                            recipient=entry.recipient, message_id=message.msgId)
@@ -126,20 +142,31 @@ def _record_failure(entry: outbox.Entry, exc: Exception) -> bool:
                 entry.reference, entry.purpose, entry.attempts, error)
     with state().engine.begin() as conn:
         outbox.mark_failed(conn, entry, error, final=final, retry_at=retry_at)
-        append_event(conn, entry.reference, EventType.ACKNOWLEDGEMENT_FAILED, {
+        append_event(conn, entry.reference or CHAIN_REFERENCE, _failed_type(entry), {
             "purpose": entry.purpose, "recipient": entry.recipient, "error": error,
             "attempt": entry.attempts, "final": final,
             "retry_at": _iso(None if final else retry_at),
         })
-        if final:
+        if final and entry.reference is not None:
             owe_webhooks(conn, entry.reference, WebhookEvent.ACKNOWLEDGEMENT_FAILED, {
                 "purpose": entry.purpose, "attempts": entry.attempts, "final": True},
                 utcnow())
+    if entry.reference is None:
+        return final
     receipt_failed.send(current_app._get_current_object(),  # type: ignore[attr-defined]
                         reference=entry.reference, purpose=entry.purpose,
                         recipient=entry.recipient, error=error, attempts=entry.attempts,
                         final=final)
     return final
+
+
+def _sent_type(entry: outbox.Entry) -> EventType:
+    return EventType.ANCHOR_SENT if entry.reference is None else EventType.ACKNOWLEDGEMENT_SENT
+
+
+def _failed_type(entry: outbox.Entry) -> EventType:
+    return (EventType.ANCHOR_FAILED if entry.reference is None
+            else EventType.ACKNOWLEDGEMENT_FAILED)
 
 
 def _iso(moment: datetime | None) -> str | None:

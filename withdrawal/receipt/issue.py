@@ -45,17 +45,32 @@ class Seal:
 
 
 
-def render_receipt(statement: StoredStatement, seal: Seal | None) -> bytes:
-    """The receipt PDF of ``statement`` in its language, sealed if ``seal`` is given."""
+def check_url(link_base: str | None) -> str | None:
+    """The public receipt check's address on the shop's site (``<prefix>/verify``), from the
+    URL root the statement was submitted on; None when that is unknown."""
+    if not link_base:
+        return None
+    path = "/".join(p for p in (str(config_value("URL_PREFIX")).strip("/"), "verify") if p)
+    return f"{link_base.rstrip('/')}/{path}"
+
+
+def render_receipt(
+    statement: StoredStatement, seal: Seal | None, check: str | None = None,
+) -> bytes:
+    """The receipt PDF of ``statement`` in its language, sealed if ``seal`` is given, naming
+    the public check at ``check``."""
     locale = statement.content.get("locale") or "en"
     with force_locale(locale):
         pdf = render_receipt_pdf(statement.content, statement_hash=statement.content_hash,
-                                 gettext=gettext, locale=locale)
+                                 gettext=gettext, locale=locale, check_url=check)
     return seal.apply(pdf) if seal is not None else pdf
 
 
-def receipt_pdf(engine: Engine, statement: StoredStatement) -> bytes:
-    """The kept receipt PDF, rendering and keeping it on first use (call in an app context).
+def receipt_pdf(
+    engine: Engine, statement: StoredStatement, link_base: str | None = None,
+) -> bytes:
+    """The kept receipt PDF, rendering and keeping it on first use (call in an app context);
+    ``link_base`` is the URL root the statement was submitted on (for the check's address).
     Its SHA-256 goes into the chain with it, as a ``receipt-pdf-stored`` event."""
     kept = kept_document(engine, statement.reference, DocumentKind.RECEIPT_PDF)
     if kept is not None:
@@ -63,7 +78,7 @@ def receipt_pdf(engine: Engine, statement: StoredStatement) -> bytes:
     if statement.erased:  # a new PDF of erased placeholders would be no copy of the statement
         raise LookupError(f"statement {statement.reference}: personal data erased")
     seal = Seal.configured()
-    pdf = render_receipt(statement, seal)
+    pdf = render_receipt(statement, seal, check_url(link_base))
     event = (EventType.RECEIPT_PDF_STORED, {"sha256": sha256_hex(pdf), "sealed": seal is not None})
     return keep_document(engine, statement.reference, DocumentKind.RECEIPT_PDF, pdf, event=event)
 

@@ -61,6 +61,7 @@ def render_receipt_pdf(
     statement_hash: str,
     gettext: Gettext,
     locale: str,
+    check_url: str | None = None,
 ) -> bytes:
     """The acknowledgement of receipt of ``statement`` as PDF bytes, in the consumer's language.
 
@@ -68,11 +69,12 @@ def render_receipt_pdf(
     zone, the consumer's details, each chosen line with its assessment, the statement in
     words, the labels the consumer was shown, that this is a receipt and not a decision, what
     happens next, and ``statement_hash``. The canonical JSON of the statement is embedded as
-    ``statement-<reference>.json``. The same arguments always give the same bytes.
+    ``statement-<reference>.json``. ``check_url`` (the public receipt check) is named beside the
+    hash when given. The same arguments always give the same bytes.
     """
     ctx = _Receipt(statement, gettext, babel_locale(locale))
     return build_pdf(
-        _receipt_story(ctx, statement_hash),
+        _receipt_story(ctx, statement_hash) + _check(ctx, check_url),
         _receipt_info(ctx, statement_hash),
         footer=ctx.footer,
         attachments=[_statement_attachment(ctx)],
@@ -404,6 +406,14 @@ def _fingerprint(ctx: _Receipt, statement_hash: str) -> list[Flowable]:
             ]
         )
     ]
+
+
+def _check(ctx: _Receipt, check_url: str | None) -> list[Flowable]:
+    if not check_url:
+        return []
+    text = ctx.gettext("Anyone can check that this acknowledgement is genuine at %(url)s: "
+                       "upload this PDF, or enter its reference and the SHA-256 above.")
+    return [Spacer(0, 4), para(text % {"url": check_url}, styles().small)]
 
 
 def _aware(instant: datetime) -> datetime:

@@ -1,6 +1,8 @@
 """Documents kept byte for byte beside a statement (``statement.DocumentKind``): the receipt
-PDF and the acknowledgement e-mail as sent. Kept once: the first of a kind stays the one kept.
-Rendering is the ``receipt`` package's; storing, reading and checking are here."""
+PDF and the acknowledgement e-mail as sent. Kept once: the first of a kind stays the one kept,
+and its SHA-256 goes into the chain in the same transaction (``statement.STORED_EVENTS``), so
+``verify`` names a document swapped or deleted later. Rendering is the ``receipt`` package's;
+storing, reading and checking are here."""
 
 from __future__ import annotations
 
@@ -8,11 +10,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, literal, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
-from ..statement import DocumentKind, EventType, sha256_hex
-from .statements import append_event, events_of, utcnow
+from ..statement import STORED_EVENTS, DocumentKind, EventType, sha256_hex
+from .statements import append_event, utcnow
 from .tables import documents
 
 #: Checks a sealed PDF's seal; returns the problems found (none: the seal holds).
@@ -37,17 +39,19 @@ def keep_document(
     engine: Engine, reference: str, kind: DocumentKind, content: bytes, *,
     event: tuple[EventType, Mapping[str, Any]] | None = None,
 ) -> bytes:
-    """Keep ``content`` unless a document of this kind is already kept, with ``event`` (if
-    given) appended to the chain in the same transaction. Returns the bytes kept: the first
-    one kept wins when two processes keep one at the same moment."""
+    """Keep ``content`` unless a document of this kind is already kept, and append its stored
+    event (``event``, by default the kind's ``STORED_EVENTS`` entry; its data always carries
+    the SHA-256) to the chain in the same transaction. Returns the bytes kept: the first one
+    kept wins when two processes keep one at the same moment."""
+    event_type, data = event or (STORED_EVENTS[kind], {})
+    digest = sha256_hex(content)
     try:
         with engine.begin() as conn:
             conn.execute(insert(documents).values(
-                reference=reference, kind=str(kind), sha256=sha256_hex(content),
-                content=content, created_at=utcnow(),
+                reference=reference, kind=str(kind), sha256=digest, content=content,
+                created_at=utcnow(),
             ))
-            if event is not None:
-                append_event(conn, reference, event[0], event[1])
+            append_event(conn, reference, event_type, {**data, "sha256": digest})
     except IntegrityError:
         return kept_document(engine, reference, kind) or content
     return content
@@ -62,32 +66,42 @@ class DocumentCheck:
     problems: list[str] = field(default_factory=list)
 
 
-def check_documents(engine: Engine, seal_check: SealCheck | None = None) -> DocumentCheck:
-    """Check every kept document against its recorded SHA-256, a receipt PDF also against the
-    SHA-256 the chain recorded when it was kept, and each sealed PDF's seal."""
+def check_documents(
+    engine: Engine, seal_check: SealCheck | None = None, batch: int = 20,
+) -> DocumentCheck:
+    """Check every kept document's bytes against its recorded SHA-256 and each sealed PDF's
+    seal, reading a few documents at a time. (That the SHA-256 is the one the chain recorded
+    when the document was kept is ``verify.verify_chain``'s part.)"""
     result = DocumentCheck()
-    with engine.connect() as conn:
-        rows = conn.execute(select(documents).order_by(documents.c.reference)).all()
-    for row in rows:
+    for row in _iter_documents(engine, batch):
         result.count += 1
         where = f"document {row.kind} of {row.reference}"
         content = bytes(row.content)
         if sha256_hex(content) != row.sha256:
             result.problems.append(f"{where}: content does not match its SHA-256")
             continue
-        if row.kind == DocumentKind.RECEIPT_PDF:
-            _check_receipt(engine, row, where, result, seal_check)
+        if row.kind == DocumentKind.RECEIPT_PDF and is_sealed(content):
+            result.sealed += 1
+            if seal_check is not None:
+                result.problems += [f"{where}: {p}" for p in seal_check(content)]
     return result
 
 
-def _check_receipt(
-    engine: Engine, row: Any, where: str, result: DocumentCheck, seal_check: SealCheck | None,
-) -> None:
-    stored = [e["data"] for e in events_of(engine, row.reference)
-              if e["type"] == EventType.RECEIPT_PDF_STORED]
-    if stored and stored[0]["sha256"] != row.sha256:
-        result.problems.append(f"{where}: SHA-256 differs from the one in the chain")
-    if stored and stored[0].get("sealed"):
-        result.sealed += 1
-        if seal_check is not None:
-            result.problems += [f"{where}: {p}" for p in seal_check(bytes(row.content))]
+def is_sealed(pdf: bytes) -> bool:
+    """Whether the PDF carries a signature (a seal is appended with a ``/ByteRange``)."""
+    return b"/ByteRange" in pdf
+
+
+def _iter_documents(engine: Engine, batch: int) -> Any:
+    last: tuple[str, str] = ("", "")
+    while True:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(documents).where(tuple_(documents.c.reference, documents.c.kind)
+                                        > tuple_(literal(last[0]), literal(last[1])))
+                .order_by(documents.c.reference, documents.c.kind).limit(batch)
+            ).all()
+        yield from rows
+        if len(rows) < batch:
+            return
+        last = (rows[-1].reference, rows[-1].kind)

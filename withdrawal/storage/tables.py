@@ -3,7 +3,8 @@
 
 ``ledger`` is the append-only hash chain and the source of truth; ``statements`` and
 ``statement_lines`` are search indexes over it that ``verify`` checks against the chain;
-``outbox`` holds the messages owed, ``documents`` the documents kept byte for byte. The audit
+``outbox`` holds the messages owed, ``documents`` the documents kept byte for byte, ``anchors``
+the chain heads recorded with witnesses outside the database. The audit
 area's ``decisions_index`` is derived from the chain's decision events (it can always be
 rebuilt from them) and ``verifications`` only remembers results of ``verify``."""
 
@@ -106,13 +107,30 @@ statement_lines = Table(
     Index("ix_withdrawal_statement_lines_order", "order_number", "line_id"),
 )
 
+anchors = Table(
+    "withdrawal_anchors",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("head_seq", BigInteger, nullable=False, index=True),  # the entry anchored
+    Column("head_hash", String(64), nullable=False),
+    Column("anchored_at", UTCDateTime, nullable=False),
+    Column("event_seq", BigInteger, ForeignKey("withdrawal_ledger.seq"), nullable=False,
+           unique=True),  # the chain-anchored event that records this anchor
+    Column("witnesses", Text, nullable=False),  # JSON {witness URL: file path, "queued"...}
+    Column("tokens", Text, nullable=False),  # JSON {rfc3161 witness URL: base64 DER token}
+)
+
 outbox = Table(
     "withdrawal_outbox",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
+    # The statement the message is owed for; NULL for a message about the chain (an anchor).
     Column("reference", String(16), ForeignKey("withdrawal_statements.reference"),
-           nullable=False, index=True),
-    Column("purpose", String(32), nullable=False),  # acknowledgement, order-notice, shop-copy
+           index=True),
+    Column("anchor_id", Integer,
+           ForeignKey("withdrawal_anchors.id", name="fk_withdrawal_outbox_anchor_id")),
+    # acknowledgement, order-notice, shop-copy, anchor (statement.Purpose)
+    Column("purpose", String(32), nullable=False),
     Column("recipient", Text, nullable=False),
     Column("link_base", Text),  # the shop's URL root at submission, for the receipt link
     Column("status", String(16), nullable=False, default="pending"),  # pending, sent, failed
@@ -120,7 +138,8 @@ outbox = Table(
     Column("next_attempt_at", UTCDateTime, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
-    Column("message_id", Text),
+    Column("message_id", Text, index=True),
+    Column("smtp_reply", Text),  # the server's reply to the end of DATA (its queue id)
     Column("last_error", Text),
     # A webhook's exact body, so that every attempt sends the same bytes (its webhook-id is
     # message_id, set when the entry is owed).
@@ -134,7 +153,7 @@ documents = Table(
     Column("reference", String(16), ForeignKey("withdrawal_statements.reference"),
            primary_key=True),
     Column("kind", String(32), primary_key=True),  # a statement.DocumentKind
-    Column("sha256", String(64), nullable=False),
+    Column("sha256", String(64), nullable=False, index=True),  # the public receipt check
     Column("content", LargeBinary, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )

@@ -1,19 +1,42 @@
-"""``flask withdrawal verify``: walk the chain and the indexes built from it."""
+"""``flask withdrawal verify``: walk the chain once, in batches, and check against it
+everything built from it or claimed about it.
+
+- the chain: every entry present, linked to the previous one, hashing to its hash; the head is
+  the last entry;
+- the search indexes (``verify_index``): every statement has its index row with every indexed
+  column as recorded, every row indexes a statement of the chain, the lines as recorded;
+- the kept documents (``verify_documents``): each one's SHA-256 is the one the chain recorded
+  when it was kept, none recorded is gone unless erased under retention, none is unrecorded;
+- the anchors (``anchors``): every head anchored with a witness (stored anchors, witness files)
+  is still an entry of the chain with the same hash, and each RFC 3161 token covers that hash.
+
+The report names the first problem of each kind. Memory stays flat: a batch of entries and
+what indexes them at a time, plus one (seq, hash) per anchor."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, select
 
-from .chain import GENESIS, iter_entries, recompute
-from .tables import chain_head, statements
+from .anchors import AnchoredHead, WitnessEvidence, iter_anchors
+from .chain import GENESIS, recompute
+from .tables import chain_head, ledger
+from .verify_documents import DocumentTally, StoredEvent
+from .verify_index import (
+    RecordedStatement,
+    index_problems,
+    line_problems,
+    stray_index_rows,
+    stray_lines,
+)
 
-#: Index columns that must equal the statement's recorded content.
-_INDEXED = ("name", "email", "order_number", "locale")
+#: The kinds of problem, in the order the report lists them.
+KINDS = ("chain", "head", "index", "lines", "documents", "anchors")
 
 
 @dataclass(frozen=True)
@@ -21,61 +44,134 @@ class Verification:
     ok: bool
     statements: int
     entries: int
-    problem: str = ""
+    problem: str = ""  # the first problem found ("" when ok)
+    problems: tuple[str, ...] = ()  # the first problem of each kind
+    anchors: int = 0  # anchored heads checked (stored anchors and witness files)
+    notes: tuple[str, ...] = ()  # what could not be checked (an unreachable witness)
 
 
-def verify_chain(engine: Engine) -> Verification:
-    """Check every link; stop at the first broken one and name it."""
+@dataclass
+class _Walk:
+    problems: dict[str, str] = field(default_factory=dict)
+    statements: int = 0
+    entries: int = 0
+    last_seq: int = 0
+    last_hash: str = GENESIS
+    anchors: int = 0
+
+    def add(self, kind: str, messages: Iterable[str]) -> None:
+        for message in messages:
+            self.problems.setdefault(kind, message)
+            return
+
+    def result(self, notes: Iterable[str]) -> Verification:
+        found = tuple(self.problems[kind] for kind in KINDS if kind in self.problems)
+        return Verification(not found, self.statements, self.entries,
+                            found[0] if found else "", found, self.anchors, tuple(notes))
+
+
+def verify_chain(engine: Engine, witnesses: WitnessEvidence | None = None) -> Verification:
+    """Check the chain, its indexes, its documents and its anchors."""
+    witnesses = witnesses or WitnessEvidence()
+    walk = _Walk()
+    walk.add("anchors", witnesses.problems)
     with engine.connect() as conn:
-        count, entries, problem = 0, 0, ""
-        for problem_or_row in _walk(conn):
-            if isinstance(problem_or_row, str):
-                problem = problem_or_row
-                break
-            entries += 1
-            count += problem_or_row.kind == "statement"
-        problem = problem or _check_head(conn, entries) or _check_index(conn)
-    return Verification(not problem, count, entries, problem)
+        claims = _claims(conn, witnesses, walk)
+        tally = DocumentTally()
+        for batch in _batches(conn):
+            _check_batch(conn, batch, walk, tally, claims)
+        walk.add("head", _head_problems(conn, walk))
+        walk.add("index", stray_index_rows(conn, walk.last_seq))
+        walk.add("lines", stray_lines(conn))
+        walk.add("documents", tally.unrecorded(conn))
+        walk.add("anchors", _beyond_the_chain(claims, walk.last_seq))
+    return walk.result(witnesses.notes)
 
 
-def _walk(conn: Connection) -> Iterator[Row[Any] | str]:
-    prev, expected_seq = GENESIS, 1
-    for row in iter_entries(conn):
-        where = f"entry {row.seq} ({row.kind} {row.reference})"
-        if row.seq != expected_seq:
-            yield f"entry {expected_seq} is missing (next is {row.seq})"
+def _batches(conn: Connection, size: int = 1000) -> Iterator[list[Row[Any]]]:
+    last = 0
+    while True:
+        rows = conn.execute(select(ledger).where(ledger.c.seq > last)
+                            .order_by(ledger.c.seq).limit(size)).all()
+        if not rows:
             return
-        if row.prev_hash != prev:
-            yield f"{where}: does not link to entry {row.seq - 1}"
-            return
-        if recompute(row) != row.hash:
-            yield f"{where}: content does not match its hash"
-            return
-        yield row
-        prev, expected_seq = row.hash, expected_seq + 1
+        yield list(rows)
+        last = rows[-1].seq
 
 
-def _check_head(conn: Connection, entries: int) -> str:
-    head = conn.execute(select(chain_head.c.seq)).scalar_one_or_none()
-    if head is not None and head != entries:
-        return f"chain head says {head} entries, the ledger holds {entries}"
-    return ""
-
-
-def _check_index(conn: Connection) -> str:
-    from .tables import ledger
-
-    rows = conn.execute(
-        select(statements, ledger.c.body, ledger.c.erased)
-        .join(ledger, ledger.c.seq == statements.c.seq)
-        .order_by(statements.c.seq)
-    )
+def _check_batch(
+    conn: Connection, rows: list[Row[Any]], walk: _Walk, tally: DocumentTally,
+    claims: dict[int, list[AnchoredHead]],
+) -> None:
+    recorded: list[RecordedStatement] = []
+    stored: list[StoredEvent] = []
     for row in rows:
-        content = json.loads(row.body).get("content", {})
-        erased = json.loads(row.erased) if row.erased else {}
-        if "content" in erased:
-            continue
-        for column in _INDEXED:
-            if getattr(row, column) != content.get(column):
-                return f"statement {row.reference}: index column {column!r} differs from entry"
-    return ""
+        walk.add("chain", _link_problems(row, walk))
+        walk.add("anchors", _anchor_problems(row, claims.pop(row.seq, [])))
+        walk.entries += 1
+        walk.last_seq, walk.last_hash = row.seq, row.hash
+        if row.kind == "statement":
+            walk.statements += 1
+            recorded.append(RecordedStatement.of(row))
+        elif (event := StoredEvent.of(row, json.loads(row.body))) is not None:
+            stored.append(event)
+    found, indexed = index_problems(conn, recorded, rows[0].seq, rows[-1].seq)
+    walk.add("index", found)
+    walk.add("lines", line_problems(conn, indexed))
+    walk.add("documents", tally.problems(conn, stored))
+
+
+def _link_problems(row: Row[Any], walk: _Walk) -> Iterator[str]:
+    where = f"entry {row.seq} ({row.kind} {row.reference})"
+    if row.seq != walk.last_seq + 1:
+        yield f"entry {walk.last_seq + 1} is missing (next is {row.seq})"
+    elif row.prev_hash != walk.last_hash:
+        yield f"{where}: does not link to entry {row.seq - 1}"
+    if recompute(row) != row.hash:
+        yield f"{where}: content does not match its hash"
+
+
+def _head_problems(conn: Connection, walk: _Walk) -> Iterator[str]:
+    head = conn.execute(select(chain_head.c.seq, chain_head.c.hash)).first()
+    if head is None:
+        return
+    if head.seq != walk.entries:
+        yield f"chain head says {head.seq} entries, the ledger holds {walk.entries}"
+    elif head.hash != walk.last_hash:
+        yield f"chain head's hash is not the hash of entry {walk.last_seq}"
+
+
+def _claims(
+    conn: Connection, witnesses: WitnessEvidence, walk: _Walk,
+) -> dict[int, list[AnchoredHead]]:
+    """Every anchored head by entry: what the witnesses hold and the stored anchors, whose
+    tokens are checked here, one anchor at a time, against the hash they should cover."""
+    claims: dict[int, list[AnchoredHead]] = {}
+    for head in chain(witnesses.heads, _stored(conn, witnesses, walk)):
+        walk.anchors += 1
+        claims.setdefault(head.seq, []).append(AnchoredHead(head.seq, head.hash, head.source))
+    return claims
+
+
+def _stored(conn: Connection, witnesses: WitnessEvidence, walk: _Walk) -> Iterator[AnchoredHead]:
+    for anchor in iter_anchors(conn):
+        source = f"anchor {anchor.id} of {anchor.anchored_at:%Y-%m-%d}"
+        if witnesses.token_check is not None:
+            walk.add("anchors", (f"{source}: timestamp token: {problem}"
+                                 for token in anchor.tokens.values()
+                                 for problem in witnesses.token_check(token, anchor.head_hash)))
+        yield AnchoredHead(anchor.head_seq, anchor.head_hash, source)
+
+
+def _anchor_problems(row: Row[Any], heads: list[AnchoredHead]) -> Iterator[str]:
+    for head in heads:
+        if head.hash != row.hash:
+            yield (f"anchored head entry {head.seq} ({head.source}) is not in the chain: "
+                   f"entry {row.seq} now has another hash")
+
+
+def _beyond_the_chain(claims: dict[int, list[AnchoredHead]], last: int) -> Iterator[str]:
+    for seq in sorted(claims):
+        for head in claims[seq]:
+            yield (f"anchored head entry {head.seq} ({head.source}) is not in the chain: "
+                   f"the chain ends at entry {last}")

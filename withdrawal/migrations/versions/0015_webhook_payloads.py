@@ -3,7 +3,7 @@ attempt sends the same bytes under the same webhook-id (kept in ``message_id``).
 
 Revision ID: 0015
 Revises: 0001
-Create Date: 2026-12-01
+Create Date: 2026-11-30
 """
 
 from __future__ import annotations

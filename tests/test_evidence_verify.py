@@ -1,0 +1,291 @@
+"""Issue 13, points 1 and 6: `flask withdrawal verify` covers the whole record. Each change an
+insider with only database write access could make is named (index rows, indexed columns,
+lines, kept documents and their hash columns, a dropped tail, a rewritten chain), on SQLite
+and PostgreSQL, and nothing is reported before it happens (a clean record, a purged statement,
+an anchored chain)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from evidence_support import record, rewrite_chain
+from flask import Flask
+from sqlalchemy import delete, insert, select, update
+from support import Consumer, engine_of
+
+from withdrawal.audit.retention import purge
+from withdrawal.statement import EventType, sha256_hex
+from withdrawal.storage.statements import append_event, events_of, utcnow
+from withdrawal.storage.tables import (
+    anchors,
+    chain_head,
+    documents,
+    ledger,
+    outbox,
+    statement_lines,
+    statements,
+)
+from withdrawal.storage.verify import verify_chain
+
+
+@pytest.fixture
+def witness_dir(tmp_path: Path) -> Path:
+    directory = tmp_path / "witness"
+    directory.mkdir()
+    return directory
+
+
+@pytest.fixture
+def app_config(app_config: dict[str, Any], witness_dir: Path) -> dict[str, Any]:
+    return {**app_config, "WITHDRAWAL_WITNESSES": [f"file:{witness_dir}"]}
+
+
+def verify(runner: Any) -> Any:
+    return runner.invoke(args=["withdrawal", "verify"])
+
+
+def delivered(app: Flask, runner: Any) -> list[str]:
+    """Two statements through the real flow (a found order with a line, an unknown order),
+    their acknowledgements sent (PDF and e-mail kept): returns their references."""
+    client = app.test_client()
+    references = []
+    for email, number, lines in (("noconsent@demo.example", "1002", ["1"]),
+                                 ("bob@example.com", "4242", None)):
+        response = Consumer(client).withdraw("Ann", email, number, lines,
+                                             description="A key bought last week")
+        assert response.status_code == 302
+        with engine_of(app).connect() as conn:
+            references.append(str(conn.execute(select(statements.c.reference)
+                                               .order_by(statements.c.seq.desc())).scalar()))
+        client = app.test_client()
+    assert "sent 2" in runner.invoke(args=["withdrawal", "deliver"]).output
+    return references
+
+
+def problems(app: Flask) -> tuple[str, ...]:
+    return verify_chain(engine_of(app)).problems
+
+
+# -- no false alarm --------------------------------------------------------------------------
+
+def test_a_clean_record_verifies_with_documents_lines_and_an_anchor(
+    app: Flask, runner: Any,
+) -> None:
+    first, second = delivered(app, runner)
+    assert runner.invoke(args=["withdrawal", "anchor"]).exit_code == 0
+    result = verify(runner)
+    assert result.exit_code == 0, result.output
+    assert "OK 2 statements" in result.output and "OK 4 documents (0 sealed)" in result.output
+    assert "OK 2 anchored heads" in result.output  # the witness file and the stored anchor
+    with engine_of(app).connect() as conn:
+        assert conn.execute(select(statement_lines.c.reference)).scalars().all() == [first]
+
+
+def test_the_e_mail_is_in_the_chain_from_when_it_was_kept(app: Flask, runner: Any) -> None:
+    first, _ = delivered(app, runner)
+    with engine_of(app).connect() as conn:
+        kept = conn.execute(select(documents.c.kind, documents.c.sha256)
+                            .where(documents.c.reference == first)).all()
+    stored = {e["type"]: e["data"] for e in events_of(engine_of(app), first)}
+    assert stored["acknowledgement-eml-stored"]["sha256"] == dict(kept)["acknowledgement-eml"]
+    assert stored["receipt-pdf-stored"]["sha256"] == dict(kept)["receipt-pdf"]
+    sent = stored["acknowledgement-sent"]
+    assert stored["acknowledgement-eml-stored"]["message_id"] == sent["message_id"]
+
+
+def test_a_purged_statement_still_verifies(app: Flask, runner: Any) -> None:
+    delivered(app, runner)
+    assert runner.invoke(args=["withdrawal", "anchor"]).exit_code == 0
+    report = purge(engine_of(app), utcnow() + timedelta(minutes=1), period="0d")
+    assert len(report.references) == 2
+    with engine_of(app).connect() as conn:
+        assert conn.execute(select(documents)).first() is None
+    result = verify(runner)
+    assert result.exit_code == 0, result.output
+    assert "OK 2 statements" in result.output
+
+
+# -- the index -------------------------------------------------------------------------------
+
+def test_a_deleted_index_row_is_named(app: Flask) -> None:
+    reference = record(app)
+    record(app, "Bea")
+    assert problems(app) == ()
+    with engine_of(app).begin() as conn:
+        for table in (statement_lines, outbox, statements):
+            conn.execute(delete(table).where(table.c.reference == reference))
+    assert problems(app) == (f"statement {reference} (entry 1) has no index row",)
+
+
+@pytest.mark.parametrize(("column", "value"), [
+    pytest.param("submitted_at", utcnow() - timedelta(days=30), id="submitted_at"),
+    pytest.param("flags", "[]", id="flags"),
+    pytest.param("order_matched", False, id="order_matched"),
+    pytest.param("email_lower", "mallory@example.com", id="email_lower"),
+    pytest.param("name", "Mallory", id="name"),
+    pytest.param("order_number", "9999", id="order_number"),
+    pytest.param("locale", "de", id="locale"),
+])
+def test_an_edited_indexed_column_is_named(app: Flask, column: str, value: Any) -> None:
+    reference = record(app)
+    assert problems(app) == ()
+    with engine_of(app).begin() as conn:
+        conn.execute(update(statements).where(statements.c.reference == reference)
+                     .values({column: value}))
+    assert problems(app) == (
+        f"statement {reference} (entry 1): index column {column!r} differs from entry",)
+
+
+def test_edited_or_deleted_indexed_lines_are_named(app: Flask) -> None:
+    reference = record(app)
+    with engine_of(app).begin() as conn:
+        conn.execute(update(statement_lines).where(statement_lines.c.line_id == "1")
+                     .values(status="excluded"))
+    assert problems(app) == (f"statement {reference}: indexed lines differ from the entry",)
+    with engine_of(app).begin() as conn:
+        conn.execute(delete(statement_lines).where(statement_lines.c.line_id == "1"))
+    assert problems(app) == (f"statement {reference}: indexed lines differ from the entry",)
+
+
+def test_an_index_row_relinked_to_another_entry_is_named(app: Flask) -> None:
+    first = record(app)
+    second = record(app, "Bea")
+    event = append_event(engine_of(app), second, EventType.RESEND_REQUESTED, {"by": "x"})
+    with engine_of(app).begin() as conn:
+        conn.execute(update(statements).where(statements.c.reference == first)
+                     .values(seq=event))
+    assert problems(app) == (f"statement {first} (entry 1) has no index row",)
+
+
+# -- the kept documents ----------------------------------------------------------------------
+
+def test_a_swapped_e_mail_with_its_hash_column_is_named(app: Flask, runner: Any) -> None:
+    first, _ = delivered(app, runner)
+    forged = b"From: shop@demo.example\r\nSubject: something else\r\n\r\nforged\r\n"
+    with engine_of(app).begin() as conn:
+        conn.execute(update(documents).where(documents.c.reference == first,
+                                             documents.c.kind == "acknowledgement-eml")
+                     .values(content=forged, sha256=sha256_hex(forged)))
+    result = verify(runner)
+    assert result.exit_code == 1
+    assert (f"BROKEN document acknowledgement-eml of {first}: SHA-256 differs from the one in "
+            "the chain (entry") in result.output
+
+
+def test_pdfs_swapped_between_statements_are_named(app: Flask, runner: Any) -> None:
+    first, second = delivered(app, runner)
+    with engine_of(app).begin() as conn:
+        rows = {r.reference: r for r in conn.execute(
+            select(documents).where(documents.c.kind == "receipt-pdf"))}
+        for mine, theirs in ((first, second), (second, first)):
+            conn.execute(update(documents).where(documents.c.reference == mine,
+                                                 documents.c.kind == "receipt-pdf")
+                         .values(content=rows[theirs].content, sha256=rows[theirs].sha256))
+    found = problems(app)
+    assert len(found) == 1 and found[0].startswith(
+        f"document receipt-pdf of {first}: SHA-256 differs from the one in the chain")
+
+
+@pytest.mark.parametrize("kind", ["receipt-pdf", "acknowledgement-eml"])
+def test_a_deleted_document_is_named(app: Flask, runner: Any, kind: str) -> None:
+    first, _ = delivered(app, runner)
+    with engine_of(app).begin() as conn:
+        conn.execute(delete(documents).where(documents.c.reference == first,
+                                             documents.c.kind == kind))
+    found = problems(app)
+    assert len(found) == 1 and found[0].startswith(f"document {kind} of {first} is missing "
+                                                   "(the chain recorded it at entry")
+
+
+def test_a_document_the_chain_never_recorded_is_named(app: Flask) -> None:
+    reference = record(app)
+    with engine_of(app).begin() as conn:
+        conn.execute(insert(documents).values(
+            reference=reference, kind="receipt-pdf", sha256=sha256_hex(b"%PDF-forged"),
+            content=b"%PDF-forged", created_at=utcnow()))
+    assert problems(app) == (
+        f"document receipt-pdf of {reference}: its SHA-256 is in no chain event",)
+
+
+# -- the tail and the whole chain: caught by anchors -----------------------------------------
+
+def _drop_newest_statement(app: Flask, reference: str, keep_index: bool = False) -> None:
+    """Delete the newest statement's entry and everything after it, its rows, and move the
+    head back: no hash needs computing. (``keep_index``: the insider switches the foreign
+    keys off and leaves the index row.)"""
+    with engine_of(app).connect() as conn:
+        if keep_index:
+            _foreign_keys_off(conn)
+        seq = conn.execute(select(statements.c.seq)
+                           .where(statements.c.reference == reference)).scalar_one()
+        conn.execute(delete(anchors).where(anchors.c.event_seq >= seq))
+        if not keep_index:
+            for table in (documents, statement_lines, outbox, statements):
+                conn.execute(delete(table).where(table.c.reference == reference))
+        conn.execute(delete(ledger).where(ledger.c.seq >= seq))
+        last = conn.execute(select(ledger.c.seq, ledger.c.hash)
+                            .order_by(ledger.c.seq.desc()).limit(1)).one()
+        conn.execute(update(chain_head).values(seq=last.seq, hash=last.hash))
+        conn.commit()
+        if keep_index and conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
+def _foreign_keys_off(conn: Any) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # before the transaction begins
+    else:
+        conn.exec_driver_sql("SET session_replication_role = replica")
+
+
+def test_a_dropped_newest_statement_is_caught_by_the_anchor(
+    app: Flask, runner: Any, witness_dir: Path,
+) -> None:
+    record(app)
+    newest = record(app, "Bea")
+    assert runner.invoke(args=["withdrawal", "anchor"]).exit_code == 0
+    assert verify(runner).exit_code == 0
+    _drop_newest_statement(app, newest)
+    result = verify(runner)
+    assert result.exit_code == 1
+    witness = next(witness_dir.iterdir())
+    assert (f"BROKEN anchored head entry 2 (file {witness}) is not in the chain: the chain "
+            "ends at entry 1") in result.output
+
+
+def test_a_dropped_newest_statement_whose_index_row_stayed_is_named(app: Flask) -> None:
+    record(app)
+    newest = record(app, "Bea")
+    _drop_newest_statement(app, newest, keep_index=True)
+    assert problems(app) == (f"index row {newest} points to entry 2, which is not in the chain",)
+
+
+def test_a_whole_chain_rewritten_after_an_edit_is_caught_by_the_anchor(
+    app: Flask, runner: Any, witness_dir: Path,
+) -> None:
+    first = record(app)
+    record(app, "Bea")
+    assert runner.invoke(args=["withdrawal", "anchor"]).exit_code == 0
+
+    def rename(seq: int, body: dict[str, Any]) -> dict[str, Any] | None:
+        if seq != 1:
+            return None
+        body["content"]["name"] = "Mallory"
+        return body
+
+    rewrite_chain(app, rename)
+    with engine_of(app).begin() as conn:  # the insider fixes the index too, and the anchor row
+        conn.execute(update(statements).where(statements.c.reference == first)
+                     .values(name="Mallory"))
+        head = conn.execute(select(ledger.c.hash).where(ledger.c.seq == 2)).scalar_one()
+        conn.execute(update(anchors).values(head_hash=head))
+    found = problems(app)  # without the witnesses: the database alone looks consistent
+    assert found == ()
+    result = verify(runner)
+    assert result.exit_code == 1
+    witness = next(witness_dir.iterdir())
+    assert (f"BROKEN anchored head entry 2 (file {witness}) is not in the chain: entry 2 now "
+            "has another hash") in result.output

@@ -1,0 +1,137 @@
+"""``verify``'s check of the search indexes against the chain, one batch of entries at a time:
+every statement entry has its ``statements`` row with every indexed column as recorded, every
+row points to the statement entry it indexes, and ``statement_lines`` holds exactly the lines
+the statement recorded. Memory stays bounded by the batch."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from ..statement import CONTENT_FIELD, erased_fields
+from .tables import statement_lines, statements
+
+
+@dataclass(frozen=True)
+class RecordedStatement:
+    """A statement entry of the chain as ``verify`` walked it."""
+
+    seq: int
+    reference: str
+    content: dict[str, Any]
+    erased: bool
+
+    @classmethod
+    def of(cls, row: Any) -> RecordedStatement:
+        content = json.loads(row.body).get(CONTENT_FIELD) or {}
+        return cls(row.seq, row.reference, content, CONTENT_FIELD in erased_fields(row.erased))
+
+
+def index_problems(
+    conn: Connection, recorded: Sequence[RecordedStatement], first: int, last: int,
+) -> tuple[list[str], list[RecordedStatement]]:
+    """Problems of the index rows of entries ``first``..``last`` (the walked batch), and the
+    statements that have their index row (whose lines are worth comparing)."""
+    rows = {row.seq: row for row in conn.execute(
+        select(statements).where(statements.c.seq >= first, statements.c.seq <= last))}
+    indexed = [s for s in recorded if s.seq in rows and rows[s.seq].reference == s.reference]
+    return list(_row_problems(recorded, rows)), indexed
+
+
+def _row_problems(recorded: Sequence[RecordedStatement], rows: dict[int, Any]) -> Iterator[str]:
+    for statement in recorded:
+        row = rows.pop(statement.seq, None)
+        where = f"statement {statement.reference} (entry {statement.seq})"
+        if row is None:
+            yield f"{where} has no index row"
+        elif row.reference != statement.reference:
+            yield f"index row {row.reference} points to entry {statement.seq}, which records " \
+                  f"statement {statement.reference}"
+        else:
+            yield from (f"{where}: index column {column!r} differs from entry"
+                        for column in _differing(row, statement))
+    for row in rows.values():
+        yield f"index row {row.reference} points to entry {row.seq}, which is no statement"
+
+
+def stray_index_rows(conn: Connection, last: int) -> Iterator[str]:
+    """Index rows pointing beyond the chain's last entry (a dropped tail)."""
+    row = conn.execute(select(statements.c.reference, statements.c.seq)
+                       .where((statements.c.seq > last) | (statements.c.seq < 1))
+                       .order_by(statements.c.seq).limit(1)).first()
+    if row is not None:
+        yield f"index row {row.reference} points to entry {row.seq}, which is not in the chain"
+
+
+def _differing(row: Any, statement: RecordedStatement) -> Iterator[str]:
+    content = statement.content
+    email = "" if statement.erased else str(content.get("email", ""))
+    expected = {
+        "reference": content.get("reference"),
+        "name": "" if statement.erased else content.get("name"),
+        "email": email,
+        "email_lower": email.lower(),
+        "order_number": content.get("order_number"),
+        "locale": content.get("locale"),
+    }
+    for column, value in expected.items():
+        if getattr(row, column) != value:
+            yield column
+    if bool(row.order_matched) != bool(content.get("order_matched")):
+        yield "order_matched"
+    if row.submitted_at != _instant(content.get("submitted_at")):
+        yield "submitted_at"
+    if _json(row.flags) != list(content.get("flags") or []):
+        yield "flags"
+
+
+def _instant(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _json(text: str | None) -> Any:
+    try:
+        return json.loads(text or "[]")
+    except ValueError:
+        return None
+
+
+def line_problems(conn: Connection, recorded: Sequence[RecordedStatement]) -> Iterator[str]:
+    """``statement_lines`` of these statements against the lines each one recorded."""
+    if not recorded:
+        return
+    indexed: dict[str, set[tuple[str, str, str]]] = {}
+    query = select(statement_lines).where(
+        statement_lines.c.reference.in_([s.reference for s in recorded]))
+    for row in conn.execute(query):
+        indexed.setdefault(row.reference, set()).add((row.line_id, row.order_number, row.status))
+    for statement in recorded:
+        if indexed.get(statement.reference, set()) != _expected_lines(statement.content):
+            yield f"statement {statement.reference}: indexed lines differ from the entry"
+
+
+def _expected_lines(content: dict[str, Any]) -> set[tuple[str, str, str]]:
+    number = content.get("order_number")
+    if not content.get("order_matched") or number is None:
+        return set()
+    return {(str(line.get("line_id")), str(number),
+             str((line.get("assessment") or {}).get("status")))
+            for line in content.get("lines") or []}
+
+
+def stray_lines(conn: Connection) -> Iterator[str]:
+    """Indexed lines of a statement the index does not hold."""
+    orphan = (select(statement_lines.c.reference, statement_lines.c.line_id)
+              .where(~statement_lines.c.reference.in_(select(statements.c.reference)))
+              .limit(1))
+    row = conn.execute(orphan).first()
+    if row is not None:
+        yield f"indexed line {row.line_id} of {row.reference}: no such statement in the index"
