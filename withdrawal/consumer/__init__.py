@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from flask import Blueprint
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import InternalServerError
 
 from .. import security
 from ..resources import resource_dir
 from . import receipts, steps
+from .outage import server_error
 from .pages import csrf_error, switch_language, template_context
 
 #: (rule, endpoint, view, methods): the consumer's URLs under the prefix.
@@ -37,6 +39,7 @@ def create_blueprint() -> Blueprint:
     blueprint.after_request(security.headers)
     blueprint.context_processor(template_context)
     blueprint.register_error_handler(CSRFError, csrf_error)
+    blueprint.register_error_handler(InternalServerError, server_error)
     for rule, endpoint, view, methods in ROUTES:
         blueprint.add_url_rule(rule, endpoint, view, methods=list(methods))
     return blueprint
