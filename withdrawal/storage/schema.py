@@ -73,6 +73,8 @@ def _upgrade(conn: Connection) -> None:
 def _lock(engine: Engine) -> FileLock | nullcontext[None]:
     """A file lock beside a SQLite database file; PostgreSQL locks inside the transaction."""
     database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if database and database.startswith("file:"):  # a URI filename (``?uri=true``)
+        database = database[len("file:"):].split("?", 1)[0]
     if not database or database == ":memory:":
         return nullcontext()
     return FileLock(f"{Path(database)}.schema-lock", timeout=LOCK_TIMEOUT)
