@@ -26,7 +26,7 @@ def make_engine(url: str, timeout: float = DEFAULT_TIMEOUT) -> Engine:
     ``timeout`` as its connect timeout, lock wait (SQLite's busy timeout) and statement timeout
     (PostgreSQL)."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": timeout}, pool_timeout=timeout)
+        engine = create_engine(url, connect_args={"timeout": timeout})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_timeout=timeout,
