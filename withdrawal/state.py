@@ -40,8 +40,6 @@ class WithdrawalState:
     _engine_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _executor: ThreadPoolExecutor | None = field(default=None, repr=False)
     _futures: list[Future[None]] = field(default_factory=list, repr=False)
-    _database_pool: ThreadPoolExecutor | None = field(default=None, repr=False)
-    _pool_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def engine(self) -> Engine:
@@ -62,17 +60,6 @@ class WithdrawalState:
             engine.dispose()
             raise
         return engine
-
-    @property
-    def database_pool(self) -> ThreadPoolExecutor:
-        """The threads that talk to the database on a request's behalf (``guard.py``), so
-        that a request can stop waiting for a database that does not answer."""
-        if self._database_pool is None:
-            with self._pool_lock:
-                if self._database_pool is None:
-                    self._database_pool = ThreadPoolExecutor(
-                        max_workers=8, thread_name_prefix="withdrawal-database")
-        return self._database_pool
 
     def submit(self, task: Callable[[], None]) -> None:
         """Run ``task`` on a small background pool (after-commit deliveries)."""
