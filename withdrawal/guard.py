@@ -92,7 +92,7 @@ def check_deadline() -> None:
 def _run(app: Flask, work: Callable[[Engine], T], deadline: float) -> T:
     token = _deadline.set(deadline)
     try:
-        check_deadline()  # waited in the queue past the deadline: the caller has gone
+        check_deadline()  # started after the deadline: the caller has gone
         with app.app_context():
             return work(state(app).engine)
     finally:
