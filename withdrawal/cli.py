@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import click
 from flask.cli import AppGroup, with_appcontext
 
+from . import spool
 from .anchoring.service import anchor_if_due
 from .anchoring.witnesses import witness_evidence
 from .audit import audit_commands
@@ -18,12 +21,16 @@ from .state import state
 from .storage.documents import check_documents
 from .storage.schema import upgrade_schema
 from .storage.verify import verify_chain
+from .submission import recover_spooled
+
+T = TypeVar("T")
 
 
 def make_cli() -> AppGroup:
     """The command group, registered by ``init_app`` under ``WITHDRAWAL_CLI_GROUP``."""
     group = AppGroup("withdrawal", help="The withdrawal function's records and deliveries.")
-    for command in (init_db, verify, deliver, *audit_commands(), *evidence_commands()):
+    for command in (init_db, verify, deliver, recover, *audit_commands(),
+                    *evidence_commands()):
         group.add_command(command)
     return group
 
@@ -59,6 +66,29 @@ def verify() -> None:
         click.echo(f"OK {result.anchors} anchored heads")
     if documents.count:
         click.echo(f"OK {documents.count} documents ({documents.sealed} sealed)")
+    _report_spool()
+
+
+def _report_spool() -> None:
+    """Statements that wait in this host's spool are not in the chain yet: say how many (they
+    are not a broken link; ``recover`` moves them). An empty spool says nothing."""
+    waiting = len(spool.waiting(state().spool_dir))
+    if waiting:
+        click.echo(f"SPOOL {waiting} statements wait in {state().spool_dir}: "
+                   "run flask withdrawal recover")
+
+
+@click.command("recover", epilog="Example: flask --app wsgi withdrawal recover")
+@with_appcontext
+def recover() -> None:
+    """Move the statements that waited in the spool (the database could not take them) into
+    the chain, keeping their submission time and reference, and queue their acknowledgements
+    for `deliver`. Safe to run again and from several workers at once."""
+    report = recover_spooled()
+    click.echo(str(report))
+    if report.damaged:
+        click.echo("DAMAGED " + ", ".join(report.damaged), err=True)
+        raise SystemExit(1)
 
 
 @click.command("deliver", epilog="Example: flask --app wsgi withdrawal deliver --loop")
@@ -68,15 +98,29 @@ def verify() -> None:
 @with_appcontext
 def deliver(loop: bool, interval: float, limit: int) -> None:
     """Send the pending acknowledgements, retrying failures with exponential backoff. With
-    --loop, also anchor the chain every WITHDRAWAL_ANCHOR_INTERVAL seconds (when
-    WITHDRAWAL_WITNESSES names witnesses)."""
+    --loop, each round first recovers the statements waiting in the spool, then delivers, then
+    anchors the chain every WITHDRAWAL_ANCHOR_INTERVAL seconds (when WITHDRAWAL_WITNESSES names
+    witnesses); a round that fails (the database is down) is reported and tried again after the
+    interval."""
     while True:
-        report = deliver_due(limit=limit)
-        if report.sent or report.retrying or report.failed or not loop:
-            click.echo(str(report))
         if not loop:
+            click.echo(str(deliver_due(limit=limit)))
             return
-        anchored = anchor_if_due()
+        recovery = _attempt("recover", recover_spooled)
+        if recovery and (recovery.recorded or recovery.already or recovery.damaged):
+            click.echo(str(recovery))
+        delivery = _attempt("deliver", lambda: deliver_due(limit=limit))
+        if delivery and (delivery.sent or delivery.retrying or delivery.failed):
+            click.echo(str(delivery))
+        anchored = _attempt("anchor", anchor_if_due)
         if anchored is not None and anchored.anchor is not None:
             echo_anchor(anchored)
         time.sleep(interval)
+
+
+def _attempt(name: str, work: Callable[[], T]) -> T | None:
+    try:
+        return work()
+    except Exception as exc:  # a worker outlives a database outage
+        click.echo(f"{name} failed: {exc.__class__.__name__}: {exc}", err=True)
+        return None

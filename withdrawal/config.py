@@ -17,6 +17,11 @@ DEFAULTS: Mapping[str, Any] = {
     "CLI_GROUP": "withdrawal",
     # Storage: SQLite in the instance folder unless a SQLAlchemy URL is given.
     "DATABASE_URL": None,
+    # Seconds the database may take to connect or to record a statement before the statement
+    # goes to the spool instead (docs/operations.md).
+    "DATABASE_TIMEOUT": 5.0,
+    # Where statements wait when the database cannot take them: <instance_path>/withdrawal-spool.
+    "SPOOL_DIR": None,
     # The trader, as the acknowledgement and the model form show it.
     "TRADER_NAME": "",
     "TRADER_ADDRESS": "",
@@ -68,6 +73,8 @@ DEFAULTS: Mapping[str, Any] = {
     "API_CORS_ORIGINS": [],
     # Standard Webhooks: a list of {"url": ..., "secret": "whsec_...", "events": [...]}.
     "WEBHOOKS": [],
+    "TEMPLATE_SPOOLED_RECEIPT": "withdrawal/receipt_spooled.html",
+    "TEMPLATE_UNAVAILABLE": "withdrawal/unavailable.html",
 }
 
 

@@ -3,6 +3,7 @@ Its runtime state lives in ``app.extensions["withdrawal"]`` (``withdrawal.state`
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from flask import Flask
@@ -46,7 +47,8 @@ class Withdrawal:
         """Register the withdrawal function on ``app``.
 
         Reads every ``WITHDRAWAL_*`` key listed in ``withdrawal.config.DEFAULTS`` (see
-        docs/configuration.md): URL_PREFIX, CLI_GROUP, DATABASE_URL, TRADER_NAME,
+        docs/configuration.md): URL_PREFIX, CLI_GROUP, DATABASE_URL, DATABASE_TIMEOUT,
+        SPOOL_DIR, TRADER_NAME,
         TRADER_ADDRESS, TRADER_EMAIL, TRADER_COUNTRY, TRADER_TIMEZONE, SUPPORT_URL,
         SUPPORT_EMAIL, DEFAULT_LOCALE, LABELS, PREORDER_CANCEL_DAYS_BEFORE_RELEASE,
         MAIL_SENDER, NOTIFY, DELIVER_AFTER_COMMIT, DELIVERY_MAX_ATTEMPTS,
@@ -84,6 +86,7 @@ class Withdrawal:
             audit_access=audit_access or self._audit_access,
             country_selector=country_selector or self._country_selector,
             lookup_limiter=make_lookup_limiter(app),
+            database_timeout=self._database_timeout(app), spool_dir=self._spool_dir(app),
         )
         self._init_mail(app)
         init_i18n(app)
@@ -103,6 +106,18 @@ class Withdrawal:
     @staticmethod
     def _database_url(app: Flask) -> str:
         return config_value("DATABASE_URL", app) or default_url(app.instance_path)
+
+    @staticmethod
+    def _database_timeout(app: Flask) -> float:
+        timeout = config_value("DATABASE_TIMEOUT", app)
+        if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
+            raise ConfigurationError("WITHDRAWAL_DATABASE_TIMEOUT must be a number of seconds > 0")
+        return float(timeout)
+
+    @staticmethod
+    def _spool_dir(app: Flask) -> str:
+        return str(config_value("SPOOL_DIR", app)
+                   or os.path.join(app.instance_path, "withdrawal-spool"))
 
     @staticmethod
     def _init_mail(app: Flask) -> None:

@@ -13,9 +13,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import Engine
+
 from .config import config_value
 from .domain import Order, OrderLine, OrderSource, Trader
 from .eligibility import Assessment, ShopPolicy, Status, assess
+from .guard import DatabaseUnavailable, with_database
 from .state import state, trader
 from .statement import Flag
 from .storage.statements import utcnow, withdrawn_lines
@@ -85,10 +88,19 @@ def assess_lines(
 
 
 def assessed_now(order: Order) -> list[tuple[OrderLine, Assessment]]:
-    """Each line of ``order`` as the legal engine sees it now, earlier statements included."""
-    with state().engine.connect() as conn:
-        withdrawn = withdrawn_lines(conn, order.number)
+    """Each line of ``order`` as the legal engine sees it now, earlier statements included;
+    without them when the database cannot say (the statement is then checked when recorded,
+    or flagged when it has to wait in the spool)."""
+    try:
+        withdrawn = with_database(lambda engine: _withdrawn(engine, order.number))
+    except DatabaseUnavailable:
+        withdrawn = {}
     return assess_lines(order, utcnow(), law_context(), withdrawn)
+
+
+def _withdrawn(engine: Engine, order_number: str) -> dict[str, str]:
+    with engine.connect() as conn:
+        return withdrawn_lines(conn, order_number)
 
 
 def preselected(assessed: Sequence[tuple[OrderLine, Assessment]]) -> list[str]:

@@ -7,6 +7,7 @@ importing the extension (as Flask-Security's ``proxies`` module does).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from sqlalchemy import Engine
 from .abuse import LookupLimiter
 from .config import config_value
 from .domain import OrderSource, Trader
-from .storage.engine import make_engine
+from .storage.engine import DEFAULT_TIMEOUT, make_engine
 from .storage.schema import upgrade_schema
 
 #: The key of ``app.extensions`` that holds the state.
@@ -33,24 +34,33 @@ class WithdrawalState:
     audit_access: Callable[[], bool] | None = None
     country_selector: Callable[[], str | None] | None = None
     lookup_limiter: LookupLimiter | None = None
+    #: ``WITHDRAWAL_DATABASE_TIMEOUT`` and the resolved ``WITHDRAWAL_SPOOL_DIR``.
+    database_timeout: float = DEFAULT_TIMEOUT
+    spool_dir: str = ""
     _engine: Engine | None = field(default=None, repr=False)
+    _engine_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _executor: ThreadPoolExecutor | None = field(default=None, repr=False)
     _futures: list[Future[None]] = field(default_factory=list, repr=False)
 
     @property
     def engine(self) -> Engine:
         """Created on first use, with the schema upgraded to this version's, so a forgotten
-        ``init-db`` loses nothing. An engine whose setup failed is not kept: the next use
-        tries again."""
+        ``init-db`` loses nothing. One thread sets it up while the others wait; an engine
+        whose setup failed is not kept: the next use tries again."""
         if self._engine is None:
-            engine = make_engine(self.database_url)
-            try:
-                upgrade_schema(engine)
-            except BaseException:
-                engine.dispose()
-                raise
-            self._engine = engine
+            with self._engine_lock:
+                if self._engine is None:
+                    self._engine = self._new_engine()
         return self._engine
+
+    def _new_engine(self) -> Engine:
+        engine = make_engine(self.database_url, self.database_timeout)
+        try:
+            upgrade_schema(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return engine
 
     def submit(self, task: Callable[[], None]) -> None:
         """Run ``task`` on a small background pool (after-commit deliveries)."""

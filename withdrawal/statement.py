@@ -140,6 +140,15 @@ class Flag(enum.StrEnum):
     CHOSEN_EXPIRED = "chosen-" + Status.EXPIRED
     CHOSEN_SHOP_POLICY = "chosen-" + Status.SHOP_POLICY
     CHOSEN_ALREADY_WITHDRAWN = "chosen-" + Status.ALREADY_WITHDRAWN
+    SPOOLED = "spooled"
+    """The database could not take the statement when it was submitted: it waited in the
+    spool and was recorded later, with its own submission time and reference."""
+    ALREADY_WITHDRAWN_UNCHECKED = "already-withdrawn-unchecked"
+    """Assessed without the database: earlier statements of the order were not looked at, so
+    no line shows "already withdrawn" (Art. 11(1)); the reviewer checks."""
+    REFERENCE_REISSUED = "reference-reissued"
+    """The spooled statement's reference was taken meanwhile: it was recorded under a new one
+    (the consumer was first shown the old one)."""
 
     @classmethod
     def chosen(cls, statuses: Iterable[str]) -> set[Flag]:

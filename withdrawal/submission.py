@@ -1,7 +1,13 @@
 """Submitting a withdrawal statement: the one service the confirm step (and any other front
 end) calls. It builds the statement at the server's instant of submission, records it in one
 transaction with the messages it is owed (R6, R8, R20), then starts its acknowledgement and
-tells the shop. Front ends only translate HTTP into a :class:`StatementRequest`."""
+tells the shop. Front ends only translate HTTP into a :class:`StatementRequest`.
+
+When the database fails or does not answer within ``WITHDRAWAL_DATABASE_TIMEOUT``, the
+statement, built at the instant of confirmation with a reference allocated beforehand, goes
+to the spool (``spool.py``) and :func:`recover_spooled` records it later. Only when the spool
+cannot be written either does the submission fail, with :class:`SpoolUnavailable`.
+"""
 
 from __future__ import annotations
 
@@ -12,18 +18,20 @@ from datetime import datetime
 
 from flask import Flask, current_app
 
+from . import spool
 from .config import config_value
 from .country import consumer_country
 from .delivery.webhooks import statement_recipients
 from .delivery.worker import deliver_in_background
 from .domain import Order
 from .eligibility import consumer_timezone
+from .guard import DatabaseUnavailable, check_deadline, with_database
 from .labels import StatutoryLabels, labels_for
 from .orders import LawContext, assess_lines, law_context, order_again
 from .signals import statement_submitted
 from .state import state
 from .statement import Flag, LineJSON, Purpose, StatementContent
-from .storage.statements import Recipient, record_statement
+from .storage.statements import Recipient, new_reference, record_statement, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -48,16 +56,28 @@ class StatementRequest:
 @dataclass(frozen=True)
 class Submission:
     """The recorded statement's reference; ``created`` is False when the submission key had
-    already recorded one (a double click, R20)."""
+    already recorded one (a double click, R20). ``spooled``: the statement's content when it
+    waits in the spool instead of the database."""
 
     reference: str
     created: bool
+    spooled: StatementContent | None = None
+
+
+class SpoolUnavailable(RuntimeError):
+    """Neither the database nor the spool could keep the statement."""
+
+
+#: Flags of a statement built without the database, for the spool.
+SPOOL_FLAGS = (Flag.SPOOLED, Flag.ALREADY_WITHDRAWN_UNCHECKED)
 
 
 def submit_statement(
     request: StatementRequest, *, submission_key: str, link_base: str | None,
 ) -> Submission:
-    """Record the statement once per ``submission_key`` and start its acknowledgement."""
+    """Record the statement once per ``submission_key`` and start its acknowledgement; spool
+    it when the database cannot take it."""
+    confirmed_at, reference = utcnow(), new_reference()
     order = order_again(request.order_number, request.email) if request.matched else None
     flags = set(request.flags)
     if request.matched and order is None:
@@ -67,15 +87,21 @@ def submit_statement(
     built: list[StatementContent] = []
 
     def build(at: datetime, withdrawn: Mapping[str, str], reference: str) -> StatementContent:
+        check_deadline()  # the consumer stopped waiting: record nothing behind their back
         built.append(build_content(request, order, labels, law, at, withdrawn, reference,
                                    flags=sorted(flags)))
         return built[-1]
 
-    reference, created = record_statement(
-        state().engine, submission_key=submission_key,
-        order_number=order.number if order else None, build=build, recipients=recipients,
-        link_base=link_base,
-    )
+    try:
+        reference, created = with_database(lambda engine: record_statement(
+            engine, submission_key=submission_key, reference=reference,
+            order_number=order.number if order else None, build=build, recipients=recipients,
+            link_base=link_base,
+        ))
+    except DatabaseUnavailable:
+        content = build_content(request, order, labels, law, confirmed_at, {}, reference,
+                                flags=sorted({*flags, *SPOOL_FLAGS}))
+        return _spool(spool.SpooledStatement(submission_key, content, link_base))
     if created:
         _after_commit(current_app._get_current_object(), reference, built[-1])  # type: ignore[attr-defined]
     return Submission(reference, created)
@@ -86,6 +112,28 @@ def _country(request: StatementRequest, order: Order | None) -> str | None:
     step asked for it too), else the one the pages used (``country.consumer_country``)."""
     return order.country if order is not None and order.country else consumer_country(
         request.locale)
+
+
+def _spool(statement: spool.SpooledStatement) -> Submission:
+    try:
+        kept = spool.keep(state().spool_dir, statement)
+    except (OSError, ValueError) as exc:
+        log.critical("statement of %s NOT KEPT: neither the database nor the spool %s took "
+                     "it: %s", statement.content["submitted_at"], state().spool_dir, exc)
+        raise SpoolUnavailable(str(exc)) from exc
+    log.warning("statement %s kept in the spool %s until the database is back",
+                kept.content["reference"], state().spool_dir)
+    return Submission(kept.content["reference"], kept is statement, spooled=kept.content)
+
+
+def recover_spooled() -> spool.Recovery:
+    """Move the spooled statements into the chain and owe their messages (``flask withdrawal
+    recover``; ``deliver --loop`` every round); the shop hears of each one as it is recorded.
+    Call inside an app context."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return spool.recover(state().engine, state().spool_dir, recipients=recipients,
+                         recorded=lambda reference, content: _tell_the_shop(
+                             app, reference, content))
 
 
 def build_content(
@@ -146,10 +194,14 @@ def recipients(content: StatementContent) -> list[Recipient]:
 
 
 def _after_commit(app: Flask, reference: str, content: StatementContent) -> None:
-    """The statement is committed: start its acknowledgement, then tell the shop. A failing
-    shop receiver is logged; it must not cost the consumer the receipt page."""
+    """The statement is committed: start its acknowledgement, then tell the shop."""
     if config_value("DELIVER_AFTER_COMMIT", app):
         deliver_in_background(app, reference)
+    _tell_the_shop(app, reference, content)
+
+
+def _tell_the_shop(app: Flask, reference: str, content: StatementContent) -> None:
+    """A failing shop receiver is logged; it must not cost the consumer the receipt page."""
     try:
         statement_submitted.send(app, reference=reference, statement=content)
     except Exception:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from flask import Blueprint
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import InternalServerError
 
 from .. import security
 from ..resources import resource_dir
 from . import check, entry, receipts, steps
+from .outage import server_error
 from .pages import csrf_error, switch_language, template_context
 
 #: (rule, endpoint, view, methods): the consumer's URLs under the prefix.
@@ -41,6 +43,7 @@ def create_blueprint() -> Blueprint:
     blueprint.context_processor(template_context)
     blueprint.register_error_handler(CSRFError, csrf_error)
     blueprint.record_once(check.init_limiter)
+    blueprint.register_error_handler(InternalServerError, server_error)
     for rule, endpoint, view, methods in ROUTES:
         blueprint.add_url_rule(rule, endpoint, view, methods=list(methods))
     return blueprint

@@ -8,20 +8,34 @@ from flask import Response, abort, request
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 
+from .. import spool
+from ..guard import DatabaseUnavailable, with_database
 from ..i18n import current_language, gettext
 from ..links import reference_from_token
 from ..receipt.issue import receipt_pdf
 from ..receipt.modelform import render_model_form_pdf
+from ..spool import SpooledStatement
 from ..state import state, trader
 from ..storage.statements import StoredStatement, load_statement
+from .outage import not_shown, spooled_receipt
 from .pages import render_page
 
 
-def _statement(token: str) -> StoredStatement:
+def _statement(token: str) -> StoredStatement | SpooledStatement | None:
+    """The statement recorded, or waiting in the spool, under the token's reference; None
+    when the database cannot say and the spool does not have it."""
     reference = reference_from_token(token)
-    statement = load_statement(state().engine, reference) if reference else None
-    if statement is None:
+    if not reference:
         abort(404)
+    try:
+        statement = with_database(lambda engine: load_statement(engine, reference))
+    except DatabaseUnavailable:
+        return spool.find_reference(state().spool_dir, reference)
+    if statement is None:
+        spooled = spool.find_reference(state().spool_dir, reference)
+        if spooled is None:
+            abort(404)
+        return spooled
     if statement.erased:
         abort(410)  # erased under the retention period: nothing personal is shown any more
     return statement
@@ -30,6 +44,10 @@ def _statement(token: str) -> StoredStatement:
 def receipt(token: str) -> ResponseReturnValue:
     """The on-screen receipt (R10), reached through the signed link only."""
     statement = _statement(token)
+    if statement is None:
+        return not_shown()
+    if isinstance(statement, SpooledStatement):
+        return spooled_receipt(statement.content)
     content = statement.content
     local_zone = content.get("timezone") or trader().timezone
     ZoneInfo(local_zone)  # a stored zone that no longer exists would fail here, loudly
@@ -40,6 +58,8 @@ def receipt(token: str) -> ResponseReturnValue:
 def receipt_pdf_download(token: str) -> ResponseReturnValue:
     """The acknowledgement's PDF, the same bytes the e-mail carries (R10)."""
     statement = _statement(token)
+    if not isinstance(statement, StoredStatement):
+        return not_shown()  # the PDF is made once the statement is recorded
     pdf = receipt_pdf(state().engine, statement, request.url_root)
     disposition = "inline" if request.args.get("view") else "attachment"
     return Response(pdf, mimetype="application/pdf", headers={

@@ -11,17 +11,20 @@ from flask import redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 
+from .. import spool
 from ..country import use_order_country
 from ..domain import Order, OrderLine
 from ..eligibility import Assessment
+from ..guard import DatabaseUnavailable, with_database
 from ..i18n import current_language, gettext
 from ..links import receipt_url
 from ..orders import assessed_now, look_up, order_again, preselected
 from ..state import state
 from ..storage.statements import reference_for_key
-from ..submission import submit_statement
+from ..submission import SpoolUnavailable, submit_statement
 from .draft import Draft
 from .forms import ConfirmForm, IdentifyForm, SelectForm
+from .outage import not_recorded, spooled_receipt
 from .pages import csrf_error, render_page
 
 DRAFT_KEY = "withdrawal_draft"
@@ -114,17 +117,29 @@ def _submit(form: ConfirmForm) -> ResponseReturnValue:
         return _stale_confirmation(draft)
     if draft is None or form.key.data != draft.submission_key():
         return _other_confirmation(form, draft)
-    submission = submit_statement(draft.to_request(current_language()),
-                                  submission_key=draft.submission_key(),
-                                  link_base=request.url_root)
+    try:
+        submission = submit_statement(draft.to_request(current_language()),
+                                      submission_key=draft.submission_key(),
+                                      link_base=request.url_root)
+    except SpoolUnavailable:
+        return not_recorded()  # the draft stays: the consumer may try again
     session.pop(DRAFT_KEY, None)
+    if submission.spooled is not None:
+        return spooled_receipt(submission.spooled)
     return redirect(receipt_url(submission.reference))
 
 
 def _other_confirmation(form: ConfirmForm, draft: Draft | None) -> ResponseReturnValue:
-    """A confirmation of another draft: the receipt if it was already recorded (R20), else
-    the current draft's summary again (409), or step 1 when there is none."""
-    existing = reference_for_key(state().engine, form.key.data or "")
+    """A confirmation of another draft: the receipt if it was already recorded or spooled
+    (R20), else the current draft's summary again (409), or step 1 when there is none."""
+    key = form.key.data or ""
+    spooled = spool.find(state().spool_dir, key)
+    if spooled is not None:
+        return spooled_receipt(spooled.content)
+    try:
+        existing = with_database(lambda engine: reference_for_key(engine, key))
+    except DatabaseUnavailable:
+        existing = None
     if existing:
         return redirect(receipt_url(existing))
     if draft is None:

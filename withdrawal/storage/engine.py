@@ -1,11 +1,18 @@
-"""Engines: SQLite (the embedded default, WAL, durable commits) or any SQLAlchemy URL."""
+"""Engines: SQLite (the embedded default, WAL, durable commits) or any SQLAlchemy URL, each
+bounded in time so that a database that is down, locked or silent answers with an error within
+``timeout`` seconds instead of holding the consumer's request (the statement then goes to the
+spool, ``withdrawal/spool.py``)."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
+
+#: Seconds allowed by default (``WITHDRAWAL_DATABASE_TIMEOUT``).
+DEFAULT_TIMEOUT = 5.0
 
 
 def default_url(instance_path: str) -> str:
@@ -14,13 +21,30 @@ def default_url(instance_path: str) -> str:
     return "sqlite:///" + str(Path(instance_path) / "withdrawal.sqlite3")
 
 
-def make_engine(url: str) -> Engine:
-    """An engine with the settings each backend needs for a durable append-only log."""
+def make_engine(url: str, timeout: float = DEFAULT_TIMEOUT) -> Engine:
+    """An engine with the settings each backend needs for a durable append-only log, and with
+    ``timeout`` as its connect timeout, lock wait (SQLite's busy timeout) and statement timeout
+    (PostgreSQL)."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": timeout})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, pool_timeout=timeout,
+                         connect_args=_postgres_timeouts(url, timeout))
+
+
+def _postgres_timeouts(url: str, timeout: float) -> dict[str, Any]:
+    """libpq's connect timeout (whole seconds, 2 at least) and a server-side statement
+    timeout, added to any ``options`` the URL already carries (e.g. a search_path)."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("postgresql"):
+        return {}
+    options = str(parsed.query.get("options", ""))
+    milliseconds = max(1, int(timeout * 1000))
+    return {
+        "connect_timeout": max(2, math.ceil(timeout)),
+        "options": f"{options} -c statement_timeout={milliseconds}".strip(),
+    }
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

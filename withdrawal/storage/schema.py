@@ -56,7 +56,10 @@ def upgrade_schema(engine: Engine) -> str:
     returns the revision it is at."""
     with _lock(engine), engine.begin() as conn:
         if conn.dialect.name == "postgresql":
+            # The wait for another process's upgrade is bounded by the engine's statement
+            # timeout; the upgrade itself, once the lock is held, may take as long as it needs.
             conn.execute(select(func.pg_advisory_xact_lock(ADVISORY_LOCK_KEY)))
+            conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
         _upgrade(conn)
     return head_revision()
 
@@ -70,6 +73,8 @@ def _upgrade(conn: Connection) -> None:
 def _lock(engine: Engine) -> FileLock | nullcontext[None]:
     """A file lock beside a SQLite database file; PostgreSQL locks inside the transaction."""
     database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if database and database.startswith("file:"):  # a URI filename (``?uri=true``)
+        database = database[len("file:"):].split("?", 1)[0]
     if not database or database == ":memory:":
         return nullcontext()
     return FileLock(f"{Path(database)}.schema-lock", timeout=LOCK_TIMEOUT)

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, insert, select
 from ..statement import (
     CONTENT_FIELD,
     EventType,
+    Flag,
     Purpose,
     StatementContent,
     content_hash,
@@ -71,22 +72,60 @@ def record_statement(
     build: ContentBuilder,
     recipients: Callable[[StatementContent], Sequence[Recipient]],
     link_base: str | None = None,
+    reference: str | None = None,
 ) -> tuple[str, bool]:
-    """Record the statement once per ``submission_key``: returns (reference, created)."""
+    """Record the statement once per ``submission_key``: returns (reference, created).
+    ``reference``: one allocated beforehand (kept unless another statement has it)."""
     with engine.begin() as conn:
         lock_head(conn)
         existing = _reference_for_key(conn, submission_key)
         if existing:
             return existing, False
         now = utcnow()
-        reference = _unused_reference(conn)
+        if reference is None or _reference_taken(conn, reference):
+            reference = _unused_reference(conn)
         content = build(now, withdrawn_lines(conn, order_number), reference)
-        entry = append(conn, kind="statement", reference=reference,
-                       body={CONTENT_FIELD: content}, recorded_at=now)
-        _index(conn, content, entry.seq, submission_key, now)
-        for recipient in recipients(content):
-            owe_message(conn, reference, recipient, link_base=link_base, now=now)
+        _record(conn, content, submission_key, recipients, link_base, now, now)
     return reference, True
+
+
+def record_spooled(
+    engine: Engine,
+    *,
+    submission_key: str,
+    content: StatementContent,
+    recipients: Callable[[StatementContent], Sequence[Recipient]],
+    link_base: str | None = None,
+) -> tuple[str, bool]:
+    """Record a statement built earlier (it waited in the spool): its content, submission time
+    and reference are kept; the chain entry is dated now. Once per ``submission_key``: returns
+    (reference, created). Should another statement hold its reference (a one in 2^40 chance
+    per statement), it gets a new one and the flag ``reference-reissued``."""
+    with engine.begin() as conn:
+        lock_head(conn)
+        existing = _reference_for_key(conn, submission_key)
+        if existing:
+            return existing, False
+        if _reference_taken(conn, content["reference"]):
+            content = content.copy()
+            content["reference"] = _unused_reference(conn)
+            content["flags"] = sorted({*content["flags"], str(Flag.REFERENCE_REISSUED)})
+        submitted_at = datetime.fromisoformat(content["submitted_at"])
+        _record(conn, content, submission_key, recipients, link_base, utcnow(), submitted_at)
+    return content["reference"], True
+
+
+def _record(
+    conn: Connection, content: StatementContent, key: str,
+    recipients: Callable[[StatementContent], Sequence[Recipient]], link_base: str | None,
+    now: datetime, submitted_at: datetime,
+) -> None:
+    reference = content["reference"]
+    entry = append(conn, kind="statement", reference=reference,
+                   body={CONTENT_FIELD: content}, recorded_at=now)
+    _index(conn, content, entry.seq, key, submitted_at)
+    for recipient in recipients(content):
+        owe_message(conn, reference, recipient, link_base=link_base, now=now)
 
 
 def owe_message(
@@ -113,19 +152,23 @@ def _reference_for_key(conn: Connection, key: str) -> str | None:
     return conn.execute(query).scalar_one_or_none()
 
 
+def _reference_taken(conn: Connection, reference: str) -> bool:
+    taken = select(statements.c.reference).where(statements.c.reference == reference)
+    return conn.execute(taken).first() is not None
+
+
 def _unused_reference(conn: Connection) -> str:
     while True:
         reference = new_reference()
-        taken = select(statements.c.reference).where(statements.c.reference == reference)
-        if conn.execute(taken).first() is None:
+        if not _reference_taken(conn, reference):
             return reference
 
 
 def _index(
-    conn: Connection, content: StatementContent, seq: int, key: str, now: datetime,
+    conn: Connection, content: StatementContent, seq: int, key: str, submitted_at: datetime,
 ) -> None:
     conn.execute(insert(statements).values(
-        reference=content["reference"], seq=seq, submission_key=key, submitted_at=now,
+        reference=content["reference"], seq=seq, submission_key=key, submitted_at=submitted_at,
         name=content["name"], email=content["email"], email_lower=content["email"].lower(),
         order_number=content["order_number"], order_matched=content["order_matched"],
         locale=content["locale"], flags=json.dumps(content["flags"]),
