@@ -4,7 +4,7 @@ Babel's, never by hand), and the ``withdrawal_link()`` global for the host's own
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from types import SimpleNamespace
@@ -17,7 +17,7 @@ from flask import Flask, url_for
 from markupsafe import Markup, escape
 
 from .config import config_value
-from .eligibility import status_message
+from .eligibility import say_once, status_message
 from .i18n import COMPLETE_LANGUAGES, current_language, gettext, ngettext
 from .labels import labels_for, language_names
 from .state import trader
@@ -52,6 +52,12 @@ def reason_text(reason: Mapping[str, Any]) -> str:
     return gettext(message, **dict(reason.get("params") or {}))
 
 
+def reason_texts(reasons: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The reasons of one line in words; a sentence several of them end with is said once,
+    after the last one (``eligibility.say_once``)."""
+    return [text for text in say_once([reason_text(r) for r in reasons]) if text]
+
+
 def deadline_text(assessment: Mapping[str, Any]) -> str | None:
     """The deadline in words for a line whose period has started, else None."""
     if not assessment.get("deadline"):
@@ -62,7 +68,7 @@ def deadline_text(assessment: Mapping[str, Any]) -> str | None:
 #: The formatting helpers, reached in templates as ``present.<helper>``.
 present = SimpleNamespace(instant=instant, zone_name=zone_name, money=money,
                           status_text=status_text, reason_text=reason_text,
-                          deadline_text=deadline_text)
+                          reason_texts=reason_texts, deadline_text=deadline_text)
 
 
 def base_context() -> dict[str, Any]:
