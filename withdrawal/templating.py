@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 
 from .config import config_value
 from .eligibility import say_once, status_message
-from .i18n import COMPLETE_LANGUAGES, current_language, gettext, ngettext
+from .i18n import COMPLETE_LANGUAGES, colon, current_language, gettext, ngettext, pgettext
 from .labels import labels_for, language_names
 from .state import trader
 
@@ -79,6 +79,7 @@ def base_context() -> dict[str, Any]:
         "_": gettext,
         "gettext": gettext,
         "ngettext": ngettext,
+        "pgettext": pgettext,
         "labels": labels_for(lang, config_value("LABELS")),
         "lang": lang,
         # The text's language: English where a language has only its statutory labels; the
@@ -89,6 +90,7 @@ def base_context() -> dict[str, Any]:
         "trader": trader(),
         "support_url": config_value("SUPPORT_URL"),
         "support_email": config_value("SUPPORT_EMAIL"),
+        "shop_url": config_value("SHOP_URL"),
     }
 
 
@@ -102,5 +104,8 @@ def withdrawal_link(css_class: str = "withdrawal-link") -> Markup:
 
 
 def init_jinja(app: Flask) -> None:
-    """The globals the host's own templates get."""
+    """The globals the host's own templates get, and the ``withdrawal_colon`` filter: a label
+    followed by its colon as the language writes it (``i18n.colon``), also inside macros
+    imported without context."""
     app.jinja_env.globals["withdrawal_link"] = withdrawal_link
+    app.jinja_env.filters["withdrawal_colon"] = colon

@@ -22,6 +22,7 @@ from ..submission import submit_statement
 from .draft import Draft
 from .forms import ConfirmForm, IdentifyForm, SelectForm
 from .pages import csrf_error, render_page
+from .sent import forget_sent, last_sent, remember_sent
 
 DRAFT_KEY = "withdrawal_draft"
 
@@ -49,8 +50,10 @@ def identify() -> ResponseReturnValue:
         if order is not None:
             new.lines = preselected(assessed_now(order))
         _save(new)
+        forget_sent()  # a new statement: the last one's notice has done its job
         return redirect(url_for(".select"))
-    return render_page("IDENTIFY", 400 if form.errors else 200, form=form, step=1)
+    return render_page("IDENTIFY", 400 if form.errors else 200, form=form, step=1,
+                       sent=last_sent())
 
 
 def select() -> ResponseReturnValue:
@@ -114,6 +117,7 @@ def _submit(form: ConfirmForm) -> ResponseReturnValue:
                                   submission_key=draft.submission_key(),
                                   link_base=request.url_root)
     session.pop(DRAFT_KEY, None)
+    remember_sent(submission.reference)
     return redirect(receipt_url(submission.reference))
 
 

@@ -46,10 +46,12 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from . import reportlab_fixes  # noqa: F401  # no-break narrow spaces, ToUnicode beyond U+FFFF
 from .fallback import font_runs
 from .fonts import BOLD, base_coverage, register_fonts
 
 Gettext = Callable[[str], str]
+Pgettext = Callable[[str, str], str]
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 18 * mm

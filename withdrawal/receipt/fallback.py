@@ -33,8 +33,10 @@ from fontTools.fontBuilder import FontBuilder
 from fontTools.pens.recordingPen import DecomposingRecordingPen
 from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTFont as FontToolsFont
-from reportlab.pdfbase import pdfmetrics, ttfonts
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+
+from . import reportlab_fixes  # noqa: F401  # ToUnicode of characters beyond U+FFFF
 
 log = logging.getLogger(__name__)
 
@@ -79,21 +81,6 @@ _IDLE_BEFORE_EVICTION = 300.0  # seconds: far longer than any one PDF takes to b
 
 _lock = threading.RLock()
 
-
-def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
-    """ReportLab's ToUnicode CMap, with characters beyond U+FFFF (emoji, rare ideographs)
-    written as UTF-16 surrogate pairs: ReportLab writes ``<1F642>``, which no reader accepts,
-    and the character would drop out of the extracted text. The BMP lines are unchanged."""
-    cmap = str(_reportlab_to_unicode_cmap(fontname, subset))
-    for index, cp in enumerate(subset):
-        if cp > 0xFFFF:
-            utf16 = chr(cp).encode("utf-16-be").hex().upper()
-            cmap = cmap.replace(f"<{index:02X}> <{cp:04X}>", f"<{index:02X}> <{utf16}>", 1)
-    return cmap
-
-
-_reportlab_to_unicode_cmap = ttfonts.makeToUnicodeCMap
-ttfonts.makeToUnicodeCMap = _to_unicode_cmap  # looked up at call time by TTFont.addObjects
 
 
 def _within(cp: int, blocks: tuple[tuple[int, int], ...]) -> bool:

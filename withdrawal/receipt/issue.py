@@ -15,7 +15,7 @@ from flask_babel import force_locale
 from sqlalchemy import Engine
 
 from ..config import config_value
-from ..i18n import gettext
+from ..i18n import gettext, pgettext
 from ..statement import DocumentKind, EventType, sha256_hex
 from ..storage.documents import keep_document, kept_document
 from ..storage.statements import StoredStatement
@@ -50,7 +50,7 @@ def render_receipt(statement: StoredStatement, seal: Seal | None) -> bytes:
     locale = statement.content.get("locale") or "en"
     with force_locale(locale):
         pdf = render_receipt_pdf(statement.content, statement_hash=statement.content_hash,
-                                 gettext=gettext, locale=locale)
+                                 gettext=gettext, pgettext=pgettext, locale=locale)
     return seal.apply(pdf) if seal is not None else pdf
 
 

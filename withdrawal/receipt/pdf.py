@@ -38,6 +38,7 @@ from .document import (
     Attachment,
     DocumentInfo,
     Gettext,
+    Pgettext,
     babel_locale,
     build_pdf,
     field_table,
@@ -63,6 +64,7 @@ def render_receipt_pdf(
     statement_hash: str,
     gettext: Gettext,
     locale: str,
+    pgettext: Pgettext | None = None,
 ) -> bytes:
     """The acknowledgement of receipt of ``statement`` as PDF bytes, in the consumer's language.
 
@@ -71,8 +73,10 @@ def render_receipt_pdf(
     words, the labels the consumer was shown, that this is a receipt and not a decision, what
     happens next, and ``statement_hash``. The canonical JSON of the statement is embedded as
     ``statement-<reference>.json``. The same arguments always give the same bytes.
+    ``pgettext(context, message)`` translates the words that serve two roles ("Name" of the
+    trader and of the consumer); without it they are translated without their context.
     """
-    ctx = _Receipt(statement, gettext, babel_locale(locale))
+    ctx = _Receipt(statement, gettext, babel_locale(locale), pgettext)
     return build_pdf(
         _receipt_story(ctx, statement_hash),
         _receipt_info(ctx, statement_hash),
@@ -86,6 +90,10 @@ class _Receipt:
     statement: Mapping[str, Any]
     gettext: Gettext
     locale: Locale
+    contextual: Pgettext | None = None
+
+    def pgettext(self, context: str, message: str) -> str:
+        return self.contextual(context, message) if self.contextual else self.gettext(message)
 
     @property
     def reference(self) -> str:
@@ -168,17 +176,17 @@ def _title(ctx: _Receipt) -> list[Flowable]:
 
 
 def _trader(ctx: _Receipt) -> list[Flowable]:
-    gettext, trader = ctx.gettext, ctx.trader
+    gettext, pgettext, trader = ctx.gettext, ctx.pgettext, ctx.trader
     return [
         *heading(gettext("Trader")),
         field_table(
             [
-                (gettext("Name"), str(trader.get("name", ""))),
+                (pgettext("trader", "Name"), str(trader.get("name", ""))),
                 (
                     gettext("Address"),
                     para(trader.get("address", ""), styles().body, line_breaks=True),
                 ),
-                (gettext("E-mail"), str(trader.get("email", ""))),
+                (pgettext("trader", "E-mail"), str(trader.get("email", ""))),
             ]
         ),
     ]
@@ -203,10 +211,10 @@ def _submission(ctx: _Receipt) -> list[Flowable]:
 
 
 def _consumer(ctx: _Receipt) -> list[Flowable]:
-    gettext, statement = ctx.gettext, ctx.statement
+    gettext, pgettext, statement = ctx.gettext, ctx.pgettext, ctx.statement
     rows: list[tuple[str, Flowable | str]] = [
-        (gettext("Name"), str(statement.get("name", ""))),
-        (gettext("E-mail"), str(statement.get("email", ""))),
+        (pgettext("consumer", "Name"), str(statement.get("name", ""))),
+        (pgettext("consumer", "E-mail"), str(statement.get("email", ""))),
     ]
     order_email = statement.get("order_email")
     if order_email and str(order_email).casefold() != str(statement.get("email", "")).casefold():
