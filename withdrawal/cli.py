@@ -8,6 +8,7 @@ import click
 from flask.cli import AppGroup, with_appcontext
 
 from .audit import audit_commands
+from .audit.requeue import requeue_failed
 from .delivery.worker import deliver_due
 from .receipt.issue import Seal, seal_problems
 from .state import state
@@ -19,7 +20,7 @@ from .storage.verify import verify_chain
 def make_cli() -> AppGroup:
     """The command group, registered by ``init_app`` under ``WITHDRAWAL_CLI_GROUP``."""
     group = AppGroup("withdrawal", help="The withdrawal function's records and deliveries.")
-    for command in (init_db, verify, deliver, *audit_commands()):
+    for command in (init_db, verify, deliver, requeue, *audit_commands()):
         group.add_command(command)
     return group
 
@@ -69,3 +70,28 @@ def deliver(loop: bool, interval: float, limit: int) -> None:
         if not loop:
             return
         time.sleep(interval)
+
+
+@click.command("requeue", epilog="""\b
+Examples:
+  flask --app wsgi withdrawal requeue W-7K3M-9QX2
+  flask --app wsgi withdrawal requeue --failed""")
+@click.argument("reference", required=False)
+@click.option("--failed", "every_failure", is_flag=True,
+              help="Every message that failed for good, of every statement.")
+@with_appcontext
+def requeue(reference: str | None, every_failure: bool) -> None:
+    """Put the messages of REFERENCE that failed for good (an SMTP 5xx answer, or every
+    attempt used) back in the outbox, each recorded as a resend-requested event; `deliver`
+    (or the worker) then sends them."""
+    if bool(reference) == every_failure:
+        raise click.UsageError("Give a REFERENCE or --failed, not both.")
+    try:
+        queued = requeue_failed(state().engine, reference=reference,
+                                by="flask withdrawal requeue")
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for item in queued:
+        click.echo(f"requeued {item.purpose} {item.reference} to {item.recipient} "
+                   f"(outbox entry {item.failed_id} -> {item.outbox_id})")
+    click.echo(f"{len(queued)} requeued")
