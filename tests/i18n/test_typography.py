@@ -5,6 +5,7 @@ the trader) is translated in a message context (pgettext)."""
 
 from __future__ import annotations
 
+import base64
 import html
 import io
 import re
@@ -104,10 +105,13 @@ def test_colon_after_a_label(lang: str, expected: str) -> None:
 
 @pytest.fixture
 def app(app_config: dict[str, Any], mail_config: dict[str, Any]) -> Any:
+    from werkzeug.security import generate_password_hash
+
     from wsgi import create_app
 
     application = create_app({**app_config, **mail_config,
-                              "WITHDRAWAL_DELIVER_AFTER_COMMIT": True})
+                              "WITHDRAWAL_DELIVER_AFTER_COMMIT": True,
+                              "WITHDRAWAL_AUDITORS": {"auditor": generate_password_hash("pw")}})
     yield application
     application.extensions["withdrawal"].wait_for_background()
     application.extensions["withdrawal"].engine.dispose()
@@ -144,6 +148,13 @@ def test_french_pages_e_mail_and_pdf_space_their_punctuation(
     pages.append(client.get(receipt).get_data(as_text=True))
     pages.append(client.get("/withdrawal/").get_data(as_text=True))  # "has been sent"
     settle(app)
+    reference = re.search(r"W-[0-9A-Z]{4}-[0-9A-Z]{4}", pages[-1])
+    assert reference
+    auditor = {"Authorization": "Basic " + base64.b64encode(b"auditor:pw").decode()}
+    for page in ("/withdrawal/audit/", "/withdrawal/audit/statements",
+                 f"/withdrawal/audit/statements/{reference.group(0)}",
+                 "/withdrawal/audit/integrity"):
+        pages.append(client.get(page, headers=auditor).get_data(as_text=True))
     message = smtp_server.messages[0].message()
     bodies = [message.get_body(("plain",)).get_content(),
               visible_text(message.get_body(("html",)).get_content())]
