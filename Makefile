@@ -44,7 +44,8 @@ bench: compile-translations
 # (new entries empty, changed ones fuzzy: tests/i18n fails until a translator has seen them;
 # entries no longer used are dropped), then compile. docs/i18n.md: adding or completing a language.
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l -k lazy_gettext --add-comments=Translators: \
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l -k lazy_gettext -k pgettext:1c,2 \
+		-k lazy_pgettext:1c,2 --add-comments=Translators: \
 		--no-wrap --sort-by-file --project=withdrawal --copyright-holder="The withdrawal developers" \
 		-o translations/withdrawal.pot .
 	$(BIN)/pybabel update --no-wrap --ignore-obsolete -i translations/withdrawal.pot -d translations \

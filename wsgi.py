@@ -50,6 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     app = Flask(__name__, template_folder=resource_dir("templates"), instance_path=instance_path)
     app.config.update(DEMO_CONFIG)
     app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY")
+    app.config.from_prefixed_env()  # FLASK_WITHDRAWAL_... from the environment
     app.config.update(config or {})
     _secret_key(app)
     demo = app.config.get("DEMO_MAILBOX", os.environ.get("DEMO_SHOP") == "1")

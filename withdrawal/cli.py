@@ -13,6 +13,7 @@ from . import spool
 from .anchoring.service import anchor_if_due
 from .anchoring.witnesses import witness_evidence
 from .audit import audit_commands
+from .audit.requeue import requeue_failed
 from .config import config_value
 from .delivery.worker import deliver_due
 from .evidence_cli import echo_anchor, evidence_commands
@@ -29,7 +30,7 @@ T = TypeVar("T")
 def make_cli() -> AppGroup:
     """The command group, registered by ``init_app`` under ``WITHDRAWAL_CLI_GROUP``."""
     group = AppGroup("withdrawal", help="The withdrawal function's records and deliveries.")
-    for command in (init_db, verify, deliver, recover, *audit_commands(),
+    for command in (init_db, verify, deliver, recover, requeue, *audit_commands(),
                     *evidence_commands()):
         group.add_command(command)
     return group
@@ -124,3 +125,28 @@ def _attempt(name: str, work: Callable[[], T]) -> T | None:
     except Exception as exc:  # a worker outlives a database outage
         click.echo(f"{name} failed: {exc.__class__.__name__}: {exc}", err=True)
         return None
+
+
+@click.command("requeue", epilog="""\b
+Examples:
+  flask --app wsgi withdrawal requeue W-7K3M-9QX2
+  flask --app wsgi withdrawal requeue --failed""")
+@click.argument("reference", required=False)
+@click.option("--failed", "every_failure", is_flag=True,
+              help="Every message that failed for good, of every statement.")
+@with_appcontext
+def requeue(reference: str | None, every_failure: bool) -> None:
+    """Put the messages of REFERENCE that failed for good (an SMTP 5xx answer, or every
+    attempt used) back in the outbox, each recorded as a resend-requested event; `deliver`
+    (or the worker) then sends them."""
+    if bool(reference) == every_failure:
+        raise click.UsageError("Give a REFERENCE or --failed, not both.")
+    try:
+        queued = requeue_failed(state().engine, reference=reference,
+                                by="flask withdrawal requeue")
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for item in queued:
+        click.echo(f"requeued {item.purpose} {item.reference} to {item.recipient} "
+                   f"(outbox entry {item.failed_id} -> {item.outbox_id})")
+    click.echo(f"{len(queued)} requeued")

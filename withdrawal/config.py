@@ -31,6 +31,8 @@ DEFAULTS: Mapping[str, Any] = {
     # Where the select step sends a consumer whose key does not work (guarantee of conformity).
     "SUPPORT_URL": "",
     "SUPPORT_EMAIL": "",
+    # Where "Back to the shop" and the trader's name at the top of every page lead.
+    "SHOP_URL": "/",
     # Languages and statutory labels.
     "DEFAULT_LOCALE": "en",
     "LABELS": {},

@@ -84,6 +84,28 @@ def lazy_gettext(string: str, **variables: Any) -> Any:
     return domain.lazy_gettext(string, **variables)
 
 
+def pgettext(context: str, string: str, **variables: Any) -> str:
+    """Translate ``string`` in a message context: where one English word serves two roles
+    ("Name" of the consumer and of the trader), each gets its own translation."""
+    return str(domain.pgettext(context, string, **variables))
+
+
+def lazy_pgettext(context: str, string: str, **variables: Any) -> Any:
+    """:func:`pgettext`, translated when rendered."""
+    return domain.lazy_pgettext(context, string, **variables)
+
+
+#: Languages that set a narrow no-break space (U+202F) before ":", ";", "?" and "!".
+SPACED_PUNCTUATION = frozenset({"fr"})
+
+
+def colon(label: str, language: str | None = None) -> str:
+    """``label`` followed by a colon as the language writes it: ``Reference:``, but
+    ``Référence :`` (with a narrow no-break space) in French."""
+    spaced = (language or current_language()) in SPACED_PUNCTUATION
+    return f"{label}\u202f:" if spaced else f"{label}:"
+
+
 def init_i18n(app: Flask) -> None:
     """Set up Flask-Babel if the host has not, and put our choice in front of its selector.
 

@@ -4,7 +4,7 @@ Babel's, never by hand), and the ``withdrawal_link()`` global for the host's own
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from types import SimpleNamespace
@@ -18,8 +18,16 @@ from markupsafe import Markup, escape
 
 from .config import config_value
 from .country import current_labels
-from .eligibility import status_message
-from .i18n import COMPLETE_LANGUAGES, chosen_language, current_language, gettext, ngettext
+from .eligibility import say_once, status_message
+from .i18n import (
+    COMPLETE_LANGUAGES,
+    chosen_language,
+    colon,
+    current_language,
+    gettext,
+    ngettext,
+    pgettext,
+)
 from .information import information_for
 from .labels import language_names
 from .order_links import withdrawal_url
@@ -55,6 +63,12 @@ def reason_text(reason: Mapping[str, Any]) -> str:
     return gettext(message, **dict(reason.get("params") or {}))
 
 
+def reason_texts(reasons: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The reasons of one line in words; a sentence several of them end with is said once,
+    after the last one (``eligibility.say_once``)."""
+    return [text for text in say_once([reason_text(r) for r in reasons]) if text]
+
+
 def deadline_text(assessment: Mapping[str, Any]) -> str | None:
     """The deadline in words for a line whose period has started, else None."""
     if not assessment.get("deadline"):
@@ -65,7 +79,7 @@ def deadline_text(assessment: Mapping[str, Any]) -> str | None:
 #: The formatting helpers, reached in templates as ``present.<helper>``.
 present = SimpleNamespace(instant=instant, zone_name=zone_name, money=money,
                           status_text=status_text, reason_text=reason_text,
-                          deadline_text=deadline_text)
+                          reason_texts=reason_texts, deadline_text=deadline_text)
 
 
 def base_context() -> dict[str, Any]:
@@ -76,6 +90,7 @@ def base_context() -> dict[str, Any]:
         "_": gettext,
         "gettext": gettext,
         "ngettext": ngettext,
+        "pgettext": pgettext,
         "labels": current_labels(lang),
         "lang": lang,
         # The text's language: English where a language has only its statutory labels; the
@@ -86,6 +101,7 @@ def base_context() -> dict[str, Any]:
         "trader": trader(),
         "support_url": config_value("SUPPORT_URL"),
         "support_email": config_value("SUPPORT_EMAIL"),
+        "shop_url": config_value("SHOP_URL"),
     }
 
 
@@ -109,7 +125,10 @@ def withdrawal_information(locale: str | None = None, url: str | None = None) ->
 
 
 def init_jinja(app: Flask) -> None:
-    """The globals the host's own templates get."""
+    """The globals the host's own templates get, and the ``withdrawal_colon`` filter: a label
+    followed by its colon as the language writes it (``i18n.colon``), also inside macros
+    imported without context."""
     app.jinja_env.globals["withdrawal_link"] = withdrawal_link
     app.jinja_env.globals["withdrawal_information"] = withdrawal_information
     app.jinja_env.globals["withdrawal_url"] = withdrawal_url
+    app.jinja_env.filters["withdrawal_colon"] = colon

@@ -6,8 +6,8 @@
 Exempt from the target size, as WCAG 2.5.8 allows: a link *inside a sentence* ("inline"), whose
 size the line of text around it sets. The test calls a link inline when the text of its block
 (paragraph, list item...) still has letters once every link's own text is taken out; a link
-that stands alone or beside other links (the footer link, "Edit", "Back", the PDF links, the
-language switcher) must reach 24×24 itself.
+that stands alone or beside other links (the footer links, "Change your details", "Back", the
+PDF links, the language switcher) must reach 24×24 itself.
 """
 
 from __future__ import annotations

@@ -37,6 +37,12 @@ def translator(lang: str) -> Callable[[str], str]:
     return translations.gettext
 
 
+def context_translator(lang: str) -> Callable[[str, str], str]:
+    """``pgettext`` of the compiled ``withdrawal`` catalogue of ``lang``, outside any app."""
+    translations = Translations.load(str(TRANSLATIONS), [lang], domain="withdrawal")
+    return lambda context, message: str(translations.pgettext(context, message))
+
+
 def html(text: str) -> str:
     """``text`` as Jinja's autoescaping writes it into a page."""
     return str(escape(text))

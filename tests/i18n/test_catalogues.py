@@ -25,6 +25,7 @@ from withdrawal.labels import CATALOGUE, LANGUAGES
 
 #: The options of ``make translations``' extract step (the Makefile test keeps them in step).
 EXTRACT_OPTIONS = ["-F", "babel.cfg", "-k", "N_", "-k", "_l", "-k", "lazy_gettext",
+                   "-k", "pgettext:1c,2", "-k", "lazy_pgettext:1c,2",
                    "--add-comments=Translators:", "--no-wrap", "--sort-by-file"]
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
@@ -70,7 +71,8 @@ def test_the_template_has_every_msgid_the_code_and_templates_use(tmp_path: Path)
 
 def test_make_translations_extracts_with_the_same_options() -> None:
     recipe = (ROOT / "Makefile").read_text().split("\ntranslations:", 1)[1].split("\n\n", 1)[0]
-    for option in ("-F babel.cfg", "-k N_", "-k _l", "-k lazy_gettext",
+    for option in ("-F babel.cfg", "-k N_", "-k _l", "-k lazy_gettext", "-k pgettext:1c,2",
+                   "-k lazy_pgettext:1c,2",
                    "--add-comments=Translators:", "--no-wrap", "pybabel update --no-wrap",
                    "compile-translations"):
         assert option in recipe, option

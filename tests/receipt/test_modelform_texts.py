@@ -66,16 +66,16 @@ PINNED: dict[str, tuple[str, ...]] = {
         "(veuillez compléter et renvoyer le présent formulaire uniquement si vous "
         "souhaitez vous rétracter du contrat)",
         "— À l'attention de [le professionnel insère ici son nom, son adresse "
-        "géographique et, lorsqu'elle est disponible, son adresse électronique]\xa0:",
+        "géographique et, lorsqu'elle est disponible, son adresse électronique]\u202f:",
         "— Je/Nous (*) vous notifie/notifions (*) par la présente ma/notre (*) "
         "rétractation du contrat portant sur la vente du bien (*)/pour la prestation de "
-        "services (*) ci-dessous\xa0:",
-        "— Commandé le (*)/reçu le (*)\xa0:",
-        "— Nom du (des) consommateur(s)\xa0:",
-        "— Adresse du (des) consommateur(s)\xa0:",
+        "services (*) ci-dessous\u202f:",
+        "— Commandé le (*)/reçu le (*)\u202f:",
+        "— Nom du (des) consommateur(s)\u202f:",
+        "— Adresse du (des) consommateur(s)\u202f:",
         "— Signature du (des) consommateur(s) (uniquement en cas de notification du "
-        "présent formulaire sur papier)\xa0:",
-        "— Date\xa0:",
+        "présent formulaire sur papier)\u202f:",
+        "— Date\u202f:",
         "(*) Rayez la mention inutile.",
     ),
     "it": (

@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 
 from ..config import config_value
-from ..i18n import COMPLETE_LANGUAGES, current_language, gettext
+from ..i18n import COMPLETE_LANGUAGES, current_language, gettext, pgettext
 from ..labels import labels_for
 from .forms import api_locale
 
@@ -23,7 +23,7 @@ def get_labels() -> ResponseReturnValue:
     text_lang = lang if lang in COMPLETE_LANGUAGES else "en"
     with force_locale(text_lang):
         fields = {
-            "name": gettext("Name"),
+            "name": pgettext("consumer", "Name"),
             "email": gettext("E-mail address"),
             "order_number": gettext("Order number"),
             "description": gettext("Describe your contract (optional)"),

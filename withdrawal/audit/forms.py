@@ -12,6 +12,7 @@ from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..i18n import lazy_gettext as _l
+from ..i18n import lazy_pgettext
 from .context import today
 from .queries import Filters
 
@@ -38,15 +39,17 @@ class FilterForm(FlaskForm):  # type: ignore[misc]
     since = DateField(_l("Submitted from"), validators=[Optional()])
     until = DateField(_l("Submitted until"), validators=[Optional()])
     matched = SelectField(_l("Order found"), choices=_choices(
-        ("", _l("Any")), ("yes", _l("Found")), ("no", _l("Not found"))), default="")
+        ("", lazy_pgettext("order found filter", "Any")), ("yes", _l("Found")),
+        ("no", _l("Not found"))), default="")
     flag = StringField(_l("Flag"), validators=[Optional(), Length(max=64)],
                        render_kw={"list": "known-flags"})
     decision = SelectField(_l("Decision"), choices=_choices(
-        ("", _l("Any")), ("undecided", _l("Undecided")), ("accepted", _l("Accepted")),
-        ("rejected", _l("Rejected")), ("refunded", _l("Refunded")),
+        ("", lazy_pgettext("decision filter", "Any")), ("undecided", _l("Undecided")),
+        ("accepted", _l("Accepted")), ("rejected", _l("Rejected")), ("refunded", _l("Refunded")),
         ("key-revoked", _l("Key revoked"))), default="")
     refund = SelectField(_l("Refund"), choices=_choices(
-        ("", _l("Any")), ("due", _l("Due, not yet overdue")), ("overdue", _l("Overdue"))),
+        ("", lazy_pgettext("refund filter", "Any")),
+        ("due", _l("Due, not yet overdue")), ("overdue", _l("Overdue"))),
         default="")
 
     def validate_until(self, field: Any) -> None:

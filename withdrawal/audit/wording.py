@@ -86,6 +86,7 @@ DATA_FIELDS: Mapping[str, Any] = {
     "by": _l("By"),
     "note": _l("Note"),
     "outbox_id": _l("Outbox entry"),
+    "requeued_outbox_id": _l("Failed entry put back"),
     "sha256": _l("SHA-256"),
     "sealed": _l("Sealed"),
     "retention": _l("Retention period"),

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..i18n import lazy_gettext as _l
+from ..i18n import lazy_pgettext
 
 
 def no_control_characters(_form: Any, field: Any) -> None:
@@ -27,7 +28,7 @@ class IdentifyForm(FlaskForm):
     """Step 1: the only required fields the law allows (Art. 11a(2)(a)-(c), R5)."""
 
     name = StringField(
-        _l("Name"), filters=[_strip],
+        lazy_pgettext("consumer", "Name"), filters=[_strip],
         validators=[DataRequired(_l("Please enter your name.")), Length(max=200),
                     no_control_characters],
         render_kw={"autocomplete": "name"},

@@ -26,6 +26,7 @@ from .draft import Draft
 from .forms import ConfirmForm, IdentifyForm, SelectForm
 from .outage import not_recorded, spooled_receipt
 from .pages import csrf_error, render_page
+from .sent import forget_sent, last_sent, remember_sent
 
 DRAFT_KEY = "withdrawal_draft"
 
@@ -56,8 +57,10 @@ def identify() -> ResponseReturnValue:
         if order is not None:
             new.lines = preselected(assessed_now(order))
         _save(new)
+        forget_sent()  # a new statement: the last one's notice has done its job
         return redirect(url_for(".select"))
-    return render_page("IDENTIFY", 400 if form.errors else 200, form=form, step=1)
+    return render_page("IDENTIFY", 400 if form.errors else 200, form=form, step=1,
+                       sent=last_sent())
 
 
 def select() -> ResponseReturnValue:
@@ -124,6 +127,7 @@ def _submit(form: ConfirmForm) -> ResponseReturnValue:
     except SpoolUnavailable:
         return not_recorded()  # the draft stays: the consumer may try again
     session.pop(DRAFT_KEY, None)
+    remember_sent(submission.reference)
     if submission.spooled is not None:
         return spooled_receipt(submission.spooled)
     return redirect(receipt_url(submission.reference))

@@ -138,8 +138,8 @@ def _record_failure(entry: outbox.Entry, exc: Exception) -> bool:
     final = is_permanent(exc) or entry.attempts >= config_value("DELIVERY_MAX_ATTEMPTS")
     retry_at = utcnow() + outbox.backoff(entry.attempts,
                                          config_value("DELIVERY_BACKOFF_SECONDS"))
-    log.warning("acknowledgement %s to %s failed (attempt %s): %s",
-                entry.reference, entry.purpose, entry.attempts, error)
+    log.warning("%s %s to %s failed (attempt %s%s): %s", entry.purpose, entry.reference,
+                entry.recipient, entry.attempts, ", final" if final else "", error)
     with state().engine.begin() as conn:
         outbox.mark_failed(conn, entry, error, final=final, retry_at=retry_at)
         append_event(conn, entry.reference or CHAIN_REFERENCE, _failed_type(entry), {

@@ -15,6 +15,7 @@ from .model import STATUS_MESSAGES, Assessment, ShopPolicy, Status, status_messa
 from .periods import Calendar, PeriodEnd, add_months, holiday_dates, is_day_off, period_end
 from .reasons import CATALOGUE, N_, Reason, ReasonType
 from .rules import assess, assess_order
+from .wording import say_once
 from .zones import COUNTRY_ZONES, consumer_timezone, country_zones, normalise_country
 
 __all__ = [
@@ -38,5 +39,6 @@ __all__ = [
     "is_day_off",
     "normalise_country",
     "period_end",
+    "say_once",
     "status_message",
 ]

@@ -46,13 +46,19 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from .fonts import register_fonts
+from . import reportlab_fixes  # noqa: F401  # no-break narrow spaces, ToUnicode beyond U+FFFF
+from .fallback import font_runs
+from .fonts import BOLD, base_coverage, register_fonts
 
 Gettext = Callable[[str], str]
+Pgettext = Callable[[str, str], str]
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 18 * mm
 FRAME_WIDTH = PAGE_WIDTH - 2 * MARGIN
+#: ReportLab's frames pad their content by 6 pt on each side: the width text and tables get.
+FRAME_PADDING = 6
+TEXT_WIDTH = FRAME_WIDTH - 2 * FRAME_PADDING
 INK = colors.HexColor("#1a1a1a")
 MUTED = colors.HexColor("#5a5a5a")
 RULE = colors.HexColor("#c8c8c8")
@@ -109,7 +115,7 @@ def styles() -> Styles:
     return Styles(
         title=ParagraphStyle("title", body, fontName=bold, fontSize=16, leading=20, spaceAfter=4),
         heading=ParagraphStyle(
-            "heading", body, fontName=bold, fontSize=11, leading=14, spaceBefore=10, spaceAfter=4
+            "heading", body, fontName=bold, fontSize=11, leading=14, spaceBefore=8, spaceAfter=3
         ),
         body=body,
         strong=ParagraphStyle("strong", body, fontName=bold),
@@ -119,27 +125,46 @@ def styles() -> Styles:
     )
 
 
-def markup(text: object, *, line_breaks: bool = False) -> str:
+def markup(text: object, *, line_breaks: bool = False, bold: bool = False) -> str:
     """``text`` made safe for ReportLab's Paragraph mini-markup: ``<b>`` or ``<script>`` typed
-    by a consumer is printed, never interpreted. ``line_breaks`` keeps newlines as line breaks."""
-    safe = escape(_CONTROL.sub("", str(text)))
+    by a consumer is printed, never interpreted. ``line_breaks`` keeps newlines as line breaks.
+    Characters Noto Sans lacks (Chinese, Japanese, Korean, symbols, emoji) are set in a
+    fallback font (``fallback.py``), in its bold cut where ``bold``."""
+    parts = []
+    for font, run in font_runs(_CONTROL.sub("", str(text)), base_coverage(), bold=bold):
+        safe = escape(run)
+        parts.append(f'<font name="{font}">{safe}</font>' if font else safe)
+    safe = "".join(parts)
     return safe.replace("\n", "<br/>") if line_breaks else safe
 
 
 def para(text: object, style: ParagraphStyle, *, line_breaks: bool = False) -> Paragraph:
     """A paragraph of plain text (escaped)."""
-    return Paragraph(markup(text, line_breaks=line_breaks), style)
+    return Paragraph(markup(text, line_breaks=line_breaks, bold=is_bold(style)), style)
 
 
-def heading(text: str) -> list[Flowable]:
-    """A section heading with a hairline under it, never alone at the foot of a page."""
+def is_bold(style: ParagraphStyle) -> bool:
+    return bool(style.fontName == BOLD)
+
+
+def heading(text: str, *, room: float = 25 * mm) -> list[Flowable]:
+    """A section heading with a hairline under it, never alone at the foot of a page: it
+    starts a new page unless ``room`` is left for it and the start of what follows. ``room=0``
+    for a heading kept with its section by ``keep_with_next``."""
     # Not keepWithNext: that keeps the whole next table with the heading, and a table taller
     # than the rest of the page would then leave that rest empty.
     return [
-        CondPageBreak(25 * mm),
+        *([CondPageBreak(room)] if room else []),
         para(text, styles().heading),
         HRFlowable(width="100%", thickness=0.5, color=RULE, spaceBefore=0, spaceAfter=4),
     ]
+
+
+def keep_with_next(flowable: Flowable) -> Flowable:
+    """``flowable`` goes to the next page with whatever follows it rather than leave that
+    alone on a page of its own."""
+    flowable.keepWithNext = True
+    return flowable
 
 
 def table_style(*commands: tuple[Any, ...]) -> TableStyle:
@@ -156,7 +181,7 @@ def field_table(rows: Sequence[tuple[str, Flowable | str]]) -> Table:
         for label, value in rows
     ]
     # splitInRow: a long value (a contract description) may continue on the next page.
-    table = Table(data, colWidths=[48 * mm, FRAME_WIDTH - 48 * mm], hAlign="LEFT", splitInRow=1)
+    table = Table(data, colWidths=[48 * mm, TEXT_WIDTH - 48 * mm], hAlign="LEFT", splitInRow=1)
     table.setStyle(
         table_style(
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -218,9 +243,13 @@ def build_pdf(
 
 def _draw_footer(canvas: Canvas, _doc: object, *, font: str, footer: Callable[[int], str]) -> None:
     canvas.saveState()
-    canvas.setFont(font, 7.5)
     canvas.setFillColor(MUTED)
-    canvas.drawString(MARGIN, MARGIN - 2 * mm, footer(canvas.getPageNumber()))
+    x = MARGIN
+    text = _CONTROL.sub("", footer(canvas.getPageNumber()))
+    for fallback, run in font_runs(text, base_coverage(), bold=False):
+        canvas.setFont(fallback or font, 7.5)
+        canvas.drawString(x, MARGIN - 2 * mm, run)
+        x += canvas.stringWidth(run, fallback or font, 7.5)
     canvas.restoreState()
 
 

@@ -7,6 +7,8 @@ full variable font takes several seconds, so the font is first cut down to the L
 Cyrillic blocks (and its layout tables, which ReportLab does not use, are dropped); that brings
 both instances to under 2 s, paid once per process. Call :func:`register_fonts` at start-up
 (e.g. in a worker's initialisation) to pay it before the first consumer waits for a receipt.
+Characters outside those blocks (Chinese, Japanese, Korean, symbols, emoji) are set in the
+fallback fonts of ``fallback.py``, loaded only when a text needs them.
 """
 
 from __future__ import annotations
@@ -65,6 +67,17 @@ def register_fonts() -> tuple[str, str]:
             addMapping(FAMILY, 0, 1, REGULAR)
             addMapping(FAMILY, 1, 1, BOLD)
     return REGULAR, BOLD
+
+
+def base_coverage() -> frozenset[int]:
+    """The code points the embedded Noto Sans draws; the rest go to ``fallback``'s fonts."""
+    regular, _ = register_fonts()
+    return _coverage(regular)
+
+
+@functools.cache
+def _coverage(name: str) -> frozenset[int]:
+    return frozenset(pdfmetrics.getFont(name).face.charToGlyph)
 
 
 def _register(name: str, weight: int) -> None:

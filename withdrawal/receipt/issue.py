@@ -15,7 +15,7 @@ from flask_babel import force_locale
 from sqlalchemy import Engine
 
 from ..config import config_value
-from ..i18n import gettext
+from ..i18n import gettext, pgettext
 from ..statement import DocumentKind, EventType, sha256_hex
 from ..storage.documents import keep_document, kept_document
 from ..storage.statements import StoredStatement
@@ -62,7 +62,8 @@ def render_receipt(
     locale = statement.content.get("locale") or "en"
     with force_locale(locale):
         pdf = render_receipt_pdf(statement.content, statement_hash=statement.content_hash,
-                                 gettext=gettext, locale=locale, check_url=check)
+                                 gettext=gettext, pgettext=pgettext, locale=locale,
+                                 check_url=check)
     return seal.apply(pdf) if seal is not None else pdf
 
 

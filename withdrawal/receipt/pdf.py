@@ -23,25 +23,28 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import (
     Flowable,
-    KeepTogether,
     Paragraph,
     Spacer,
     Table,
 )
 
 from ..eligibility.model import status_message
+from ..eligibility.wording import say_once
 from ..statement import canonical_json
 from .document import (
-    FRAME_WIDTH,
     RULE,
     SHADE,
+    TEXT_WIDTH,
     Attachment,
     DocumentInfo,
     Gettext,
+    Pgettext,
     babel_locale,
     build_pdf,
     field_table,
     heading,
+    is_bold,
+    keep_with_next,
     markup,
     para,
     pdf_lang,
@@ -62,6 +65,7 @@ def render_receipt_pdf(
     gettext: Gettext,
     locale: str,
     check_url: str | None = None,
+    pgettext: Pgettext | None = None,
 ) -> bytes:
     """The acknowledgement of receipt of ``statement`` as PDF bytes, in the consumer's language.
 
@@ -71,8 +75,10 @@ def render_receipt_pdf(
     happens next, and ``statement_hash``. The canonical JSON of the statement is embedded as
     ``statement-<reference>.json``. ``check_url`` (the public receipt check) is named beside the
     hash when given. The same arguments always give the same bytes.
+    ``pgettext(context, message)`` translates the words that serve two roles ("Name" of the
+    trader and of the consumer); without it they are translated without their context.
     """
-    ctx = _Receipt(statement, gettext, babel_locale(locale))
+    ctx = _Receipt(statement, gettext, babel_locale(locale), pgettext)
     return build_pdf(
         _receipt_story(ctx, statement_hash) + _check(ctx, check_url),
         _receipt_info(ctx, statement_hash),
@@ -86,6 +92,10 @@ class _Receipt:
     statement: Mapping[str, Any]
     gettext: Gettext
     locale: Locale
+    contextual: Pgettext | None = None
+
+    def pgettext(self, context: str, message: str) -> str:
+        return self.contextual(context, message) if self.contextual else self.gettext(message)
 
     @property
     def reference(self) -> str:
@@ -168,17 +178,17 @@ def _title(ctx: _Receipt) -> list[Flowable]:
 
 
 def _trader(ctx: _Receipt) -> list[Flowable]:
-    gettext, trader = ctx.gettext, ctx.trader
+    gettext, pgettext, trader = ctx.gettext, ctx.pgettext, ctx.trader
     return [
         *heading(gettext("Trader")),
         field_table(
             [
-                (gettext("Name"), str(trader.get("name", ""))),
+                (pgettext("trader", "Name"), str(trader.get("name", ""))),
                 (
                     gettext("Address"),
                     para(trader.get("address", ""), styles().body, line_breaks=True),
                 ),
-                (gettext("E-mail"), str(trader.get("email", ""))),
+                (pgettext("trader", "E-mail"), str(trader.get("email", ""))),
             ]
         ),
     ]
@@ -203,10 +213,10 @@ def _submission(ctx: _Receipt) -> list[Flowable]:
 
 
 def _consumer(ctx: _Receipt) -> list[Flowable]:
-    gettext, statement = ctx.gettext, ctx.statement
+    gettext, pgettext, statement = ctx.gettext, ctx.pgettext, ctx.statement
     rows: list[tuple[str, Flowable | str]] = [
-        (gettext("Name"), str(statement.get("name", ""))),
-        (gettext("E-mail"), str(statement.get("email", ""))),
+        (pgettext("consumer", "Name"), str(statement.get("name", ""))),
+        (pgettext("consumer", "E-mail"), str(statement.get("email", ""))),
     ]
     order_email = statement.get("order_email")
     if order_email and str(order_email).casefold() != str(statement.get("email", "")).casefold():
@@ -244,8 +254,12 @@ def _lines(ctx: _Receipt) -> list[Flowable]:
         para(gettext("Assessment when you submitted"), st.strong),
     ]
     rows = [header, *(_line_row(ctx, line) for line in lines)]
-    widths = [50 * mm, 18 * mm, 24 * mm, FRAME_WIDTH - 92 * mm]
-    table = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT", splitInRow=1)
+    widths = [50 * mm, 18 * mm, 24 * mm, TEXT_WIDTH - 92 * mm]
+    # One table: split inside a row at the foot of a page (splitByRow=0 tries that first, and
+    # leaves at least 2 lines on each side), the header repeated only on the new page. Split
+    # between rows first, ReportLab would set the rest right below with a second header.
+    table = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT", splitByRow=0,
+                  splitInRow=26)
     table.setStyle(
         table_style(
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -255,7 +269,9 @@ def _lines(ctx: _Receipt) -> list[Flowable]:
             ("RIGHTPADDING", (0, 0), (-1, -1), 3),
         )
     )
-    return [*heading(gettext("Items you withdrew from")), table]
+    # Room for the heading, the table's header and two lines of the first item: the table
+    # splits inside a row only when at least that much fits.
+    return [*heading(gettext("Items you withdrew from"), room=36 * mm), table]
 
 
 def _line_row(ctx: _Receipt, line: Mapping[str, Any]) -> list[Flowable | list[Flowable]]:
@@ -273,7 +289,7 @@ def _assessment(ctx: _Receipt, assessment: Mapping[str, Any]) -> list[Flowable]:
     return [
         para(_status_words(ctx.gettext, assessment.get("status")), st.strong),
         *(para(fact, st.body) for fact in _period_facts(ctx, assessment)),
-        *(para(_reason(ctx.gettext, r), st.small) for r in assessment.get("reasons") or []),
+        *(para(text, st.small) for text in _reasons(ctx.gettext, assessment.get("reasons") or [])),
     ]
 
 
@@ -312,10 +328,17 @@ def _instant(ctx: _Receipt, value: object, assessment: Mapping[str, Any]) -> str
     return ctx.moment(moment, _zone(str(assessment.get("deadline_timezone") or "UTC")))
 
 
-def _reason(gettext: Gettext, reason: Mapping[str, Any]) -> str:
-    message = gettext(str(reason.get("message", ""))) % dict(reason.get("params") or {})
-    article = reason.get("article")
-    return f"{message} ({article})" if article else message
+def _reasons(gettext: Gettext, reasons: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Each reason in words with the article it applies; a sentence several reasons end with
+    is said once (``eligibility.say_once``)."""
+    reasons = list(reasons)
+    messages = say_once(
+        [gettext(str(r.get("message", ""))) % dict(r.get("params") or {}) for r in reasons]
+    )
+    return [
+        f"{message} ({reason['article']})" if reason.get("article") else message
+        for message, reason in zip(messages, reasons, strict=True)
+    ]
 
 
 def _declaration(ctx: _Receipt) -> list[Flowable]:
@@ -334,7 +357,7 @@ def _declaration(ctx: _Receipt) -> list[Flowable]:
 def _item_bullet(line: Mapping[str, Any], style: ParagraphStyle) -> Paragraph:
     item = f"{line.get('title', '')} × {line.get('quantity', '')}"
     bullet_style = ParagraphStyle("item", style, leftIndent=22, bulletIndent=12)
-    return Paragraph(markup(item), bullet_style, bulletText="•")
+    return Paragraph(markup(item, bold=is_bold(style)), bullet_style, bulletText="•")
 
 
 def _labels(ctx: _Receipt) -> list[Flowable]:
@@ -351,11 +374,18 @@ def _labels(ctx: _Receipt) -> list[Flowable]:
 
 def _meaning(ctx: _Receipt) -> list[Flowable]:
     gettext = ctx.gettext
-    text = gettext(
-        "This document acknowledges receipt of your withdrawal. It is not a decision on your "
-        "withdrawal: the assessment of each item above is provisional; we will examine your "
-        "withdrawal and let you know."
-    )
+    if ctx.statement.get("lines"):
+        text = gettext(
+            "This document acknowledges receipt of your withdrawal. It is not a decision on your "
+            "withdrawal: the assessment of each item above is provisional; we will examine your "
+            "withdrawal and let you know."
+        )
+    else:  # an unknown order: nothing was assessed yet
+        text = gettext(
+            "This document acknowledges receipt of your withdrawal. It is not a decision on your "
+            "withdrawal: we will identify the contract from your description, examine your "
+            "withdrawal and let you know."
+        )
     return [*heading(gettext("What this acknowledgement means")), para(text, styles().body)]
 
 
@@ -381,7 +411,8 @@ def _next_steps(ctx: _Receipt) -> list[Flowable]:
         "email": ctx.trader.get("email", ""),
         "reference": ctx.reference,
     }
-    return [*story, Spacer(0, 4), para(contact, st.body)]
+    # The record that follows is short: it never goes to a page of its own.
+    return [*story, Spacer(0, 4), keep_with_next(para(contact, st.body))]
 
 
 def _has_digital_content(lines: Iterable[Mapping[str, Any]]) -> bool:
@@ -393,18 +424,17 @@ def _fingerprint(ctx: _Receipt, statement_hash: str) -> list[Flowable]:
     attached = gettext("Your statement as recorded is attached to this PDF as %(file)s.") % {
         "file": attachment_name(ctx.reference)
     }
+    # Kept with the table below it and, through the flag the paragraph before it carries,
+    # with the end of the previous section: never a section alone on the last page.
+    title = heading(gettext("Record of your statement"), room=0)
     return [
-        KeepTogether(
+        *map(keep_with_next, title),
+        field_table(
             [
-                *heading(gettext("Record of your statement")),
-                field_table(
-                    [
-                        (gettext("SHA-256 of the statement"), para(statement_hash, st.fingerprint)),
-                        ("", para(attached, st.small)),
-                    ]
-                ),
+                (gettext("SHA-256 of the statement"), para(statement_hash, st.fingerprint)),
+                ("", para(attached, st.small)),
             ]
-        )
+        ),
     ]
 
 
