@@ -31,7 +31,7 @@ from withdrawal.audit.paging import page  # noqa: E402
 from withdrawal.audit.queries import Filters, Scope  # noqa: E402
 from withdrawal.storage.engine import make_engine  # noqa: E402
 from withdrawal.storage.schema import upgrade_schema  # noqa: E402
-from withdrawal.storage.tables import decisions_index, ledger, statements  # noqa: E402
+from withdrawal.storage.tables import ledger, line_decisions, statements  # noqa: E402
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 BATCH = 10_000
@@ -68,9 +68,10 @@ def rows(count: int) -> Iterator[tuple[dict[str, Any], dict[str, Any], dict[str,
         decision = None
         if n % 10 == 0:  # one in ten decided; older acceptances have been refunded since
             state = "accepted" if n > count - 50_000 else ("rejected", "refunded")[n // 10 % 2]
-            decision = {"reference": ref(n), "submitted_at": at, "seq": n, "state": state,
-                        "refund_due": at.date() + timedelta(days=14), "decided_at": at,
-                        "last_seq": n}
+            decision = {"reference": ref(n), "line_id": "1" if body["lines"] else "*",
+                        "submitted_at": at, "seq": n, "state": state, "goods": False,
+                        "withheld": False, "refund_due": at.date() + timedelta(days=14),
+                        "decided_at": at, "last_seq": n}
         yield entry, index, decision
 
 
@@ -91,7 +92,7 @@ def _write(engine: Engine, batch: list[Any]) -> None:
         conn.execute(insert(statements), [i for _e, i, _d in batch])
         decided = [d for _e, _i, d in batch if d]
         if decided:
-            conn.execute(insert(decisions_index), decided)
+            conn.execute(insert(line_decisions), decided)
 
 
 def timed(label: str, run: Callable[[], Any], repeat: int = 5) -> float:

@@ -74,7 +74,7 @@ def statement_content(
     ``order-not-found`` flag when it did not."""
     lines: list[LineJSON] = [
         {"line_id": str(n), "title": f"Licence key {n}", "quantity": 1, "unit_price": "19.90",
-         "kind": "digital-content", "assessment": _assessment(str(n), status)}
+         "kind": "digital-content", "assessment": assessment(str(n), status)}
         for n, status in enumerate(statuses, start=1)
     ] if order_matched else []
     if contract_description is None:
@@ -94,7 +94,8 @@ def statement_content(
     }
 
 
-def _assessment(line_id: str, status: str) -> dict[str, Any]:
+def assessment(line_id: str, status: str) -> dict[str, Any]:
+    """A line's recorded assessment with one reason, as the legal engine writes it."""
     return {
         "line_id": line_id, "status": status, "assessed_at": "2026-11-22T10:11:12.123456+00:00",
         "period_start": "2026-11-20", "deadline": "2026-12-04T23:59:59.999999+01:00",
@@ -225,3 +226,10 @@ TRADER_CONFIG: dict[str, Any] = {
     "WITHDRAWAL_TRADER_ADDRESS": "Hauptstr. 1\n10115 Berlin",
     "WITHDRAWAL_TRADER_EMAIL": "service@host.example",
 }
+
+
+def by_recipient(server: SMTPServer, address: str) -> Any:
+    """The one message the SMTP server received for ``address``."""
+    matches = [m for m in server.messages if address in m.rcpt_tos]
+    assert len(matches) == 1, [m.rcpt_tos for m in server.messages]
+    return matches[0].message()

@@ -14,6 +14,7 @@ from .anchoring.service import anchor_if_due
 from .anchoring.witnesses import witness_evidence
 from .audit import audit_commands
 from .audit.requeue import requeue_failed
+from .backoffice import signal_overdue_refunds
 from .config import config_value
 from .delivery.worker import deliver_due
 from .evidence_cli import echo_anchor, evidence_commands
@@ -98,14 +99,16 @@ def recover() -> None:
 @click.option("--limit", default=50, show_default=True, help="Entries claimed at a time.")
 @with_appcontext
 def deliver(loop: bool, interval: float, limit: int) -> None:
-    """Send the pending acknowledgements, retrying failures with exponential backoff. With
-    --loop, each round first recovers the statements waiting in the spool, then delivers, then
-    anchors the chain every WITHDRAWAL_ANCHOR_INTERVAL seconds (when WITHDRAWAL_WITNESSES names
-    witnesses); a round that fails (the database is down) is reported and tried again after the
-    interval."""
+    """Send the pending acknowledgements and decision notices, retrying failures with
+    exponential backoff; then send ``refund_overdue`` once for each refund past its day. With
+    --loop, each round first recovers the statements waiting in the spool, then delivers and
+    signals overdue refunds, then anchors the chain every WITHDRAWAL_ANCHOR_INTERVAL seconds
+    (when WITHDRAWAL_WITNESSES names witnesses); a round that fails (the database is down) is
+    reported and tried again after the interval."""
     while True:
         if not loop:
             click.echo(str(deliver_due(limit=limit)))
+            _echo_overdue(signal_overdue_refunds())
             return
         recovery = _attempt("recover", recover_spooled)
         if recovery and (recovery.recorded or recovery.already or recovery.damaged):
@@ -113,10 +116,16 @@ def deliver(loop: bool, interval: float, limit: int) -> None:
         delivery = _attempt("deliver", lambda: deliver_due(limit=limit))
         if delivery and (delivery.sent or delivery.retrying or delivery.failed):
             click.echo(str(delivery))
+        _echo_overdue(_attempt("refund_overdue", signal_overdue_refunds))
         anchored = _attempt("anchor", anchor_if_due)
         if anchored is not None and anchored.anchor is not None:
             echo_anchor(anchored)
         time.sleep(interval)
+
+
+def _echo_overdue(references: list[str] | None) -> None:
+    if references:
+        click.echo(f"refund overdue: {', '.join(references)}")
 
 
 def _attempt(name: str, work: Callable[[], T]) -> T | None:

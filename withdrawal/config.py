@@ -46,6 +46,12 @@ DEFAULTS: Mapping[str, Any] = {
     "DELIVERY_BACKOFF_SECONDS": 60,
     "SIGNING_KEY": None,
     "SIGNING_KEY_PASSWORD": None,
+    # After the statement: where goods go back (None: the trader's address) and who pays for
+    # sending them ("consumer" or "trader", Art. 14(1)); the decisions the consumer is told of
+    # by e-mail (any of accepted, rejected, refunded, revoked, returned, corrected).
+    "RETURN_ADDRESS": None,
+    "RETURN_COSTS": "consumer",
+    "DECISION_NOTICES": ("accepted", "rejected", "refunded", "revoked", "returned", "corrected"),
     # Anti-abuse: order look-ups per client address; a breach flags, never refuses.
     "LOOKUP_RATE_LIMIT": "20 per hour",
     "RATE_LIMIT_STORAGE_URL": "memory://",
@@ -97,6 +103,24 @@ def init_config(app: Flask) -> None:
         )
     for key, value in DEFAULTS.items():
         app.config.setdefault(PREFIX + key, value)
+    _check_after_statement(app)
+
+
+#: The outcomes of a decision (``withdrawal.decisions.Outcome``), for DECISION_NOTICES.
+OUTCOMES = ("accepted", "rejected", "refunded", "revoked", "returned", "corrected")
+
+
+def _check_after_statement(app: Flask) -> None:
+    """RETURN_COSTS and DECISION_NOTICES take known values only."""
+    costs = app.config[PREFIX + "RETURN_COSTS"]
+    if costs not in ("consumer", "trader"):
+        raise ConfigurationError(
+            f"{PREFIX}RETURN_COSTS is {costs!r}: use 'consumer' or 'trader'")
+    unknown = sorted(set(app.config[PREFIX + "DECISION_NOTICES"] or ()) - set(OUTCOMES))
+    if unknown:
+        raise ConfigurationError(
+            f"{PREFIX}DECISION_NOTICES names unknown outcomes {', '.join(map(str, unknown))}: "
+            f"use any of {', '.join(OUTCOMES)}")
 
 
 def config_value(key: str, app: Flask | None = None) -> Any:

@@ -47,7 +47,9 @@ class OrderLine:
 class Order:
     """An order as the shop knows it. ``country`` is the consumer's (ISO 3166-1 alpha-2);
     ``withdrawal_info_given_at`` is when the pre-contract withdrawal information was given
-    (None: never, which extends the period under Art. 10)."""
+    (None: never, which extends the period under Art. 10). ``delivery_cost``: what the
+    consumer paid for the least expensive standard delivery of the order (None: not known or
+    none), refunded when every line is withdrawn and accepted (Art. 13(1), (2))."""
 
     number: str
     email: str
@@ -58,6 +60,7 @@ class Order:
     currency: str = "EUR"
     locale: str | None = None
     withdrawal_info_given_at: datetime | None = None
+    delivery_cost: Decimal | None = None
 
     def line(self, line_id: str) -> OrderLine | None:
         """The line with this id, or None."""

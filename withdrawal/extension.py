@@ -54,9 +54,9 @@ class Withdrawal:
         MAIL_SENDER, NOTIFY, DELIVER_AFTER_COMMIT, DELIVERY_MAX_ATTEMPTS,
         DELIVERY_BACKOFF_SECONDS, SIGNING_KEY, SIGNING_KEY_PASSWORD, LOOKUP_RATE_LIMIT,
         RATE_LIMIT_STORAGE_URL, AUDITORS, RETENTION, the TEMPLATE_* keys, LINK_MAX_AGE,
-        API_TOKENS, API_CORS_ORIGINS, WEBHOOKS, WITNESSES, ANCHOR_INTERVAL and
-        CHECK_RATE_LIMIT; and the standard ``MAIL_*`` keys when the host has not set up
-        Flask-Mail itself.
+        API_TOKENS, API_CORS_ORIGINS, WEBHOOKS, WITNESSES, ANCHOR_INTERVAL,
+        CHECK_RATE_LIMIT, RETURN_ADDRESS, RETURN_COSTS and DECISION_NOTICES; and the standard
+        ``MAIL_*`` keys when the host has not set up Flask-Mail itself.
 
         Start-up fails with a ``ConfigurationError`` naming the key when TRADER_NAME,
         TRADER_ADDRESS or TRADER_EMAIL is empty, or when the host's ``withdrawal/base.html``

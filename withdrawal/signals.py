@@ -22,3 +22,9 @@ receipt_failed = _signals.signal("receipt-failed")
 
 decision_recorded = _signals.signal("decision-recorded")
 """An auditor recorded a decision. Keyword args: ``reference``, ``decision``, ``data``."""
+
+refund_overdue = _signals.signal("refund-overdue")
+"""A refund was not recorded by its last day (Art. 13(1)) and the trader may not withhold it
+any longer (Art. 13(3)); sent once per overdue refund, by the delivery worker's loop. Keyword
+args: ``reference``, ``lines`` (the overdue line ids), ``refund_due`` (ISO date),
+``outstanding`` (the amount still owed, as text, or None) and ``currency``."""

@@ -57,13 +57,29 @@ class LabelsJSON(TypedDict):
     fallback: NotRequired[dict[str, str] | None]
 
 
+class ReturnsJSON(TypedDict):
+    """Where and by when goods go back (Art. 14(1)), as the acknowledgement told the consumer:
+    ``address`` (``WITHDRAWAL_RETURN_ADDRESS``), ``costs`` ("consumer" or "trader",
+    ``WITHDRAWAL_RETURN_COSTS``), ``until`` (the last day to send them, ISO date)."""
+
+    address: str
+    costs: str
+    until: str
+
+
 class StatementContent(TypedDict):
     """A withdrawal statement exactly as recorded, hashed and acknowledged.
 
     ``submitted_at`` is the server's instant of the confirmation in UTC with microseconds
     (Art. 11a(4): the date and time of submission); ``timezone`` the consumer's zone it is also
     shown in. ``order_email`` is the order's own address when the order was found (R22).
-    ``contract_description`` is what the consumer wrote when no order was found (R11)."""
+    ``contract_description`` is what the consumer wrote when no order was found (R11).
+
+    Recorded since the decisions per line (older statements lack them): ``country``, the
+    order's country (the calendar of the refund's due date); ``delivery_cost``, the order's
+    standard delivery cost as text, or None; ``whole_order``, whether this statement and
+    earlier ones together withdraw from every line of the order (Art. 13(1), (2)); ``returns``,
+    the return instructions when goods were chosen, else None."""
 
     reference: str
     submitted_at: str
@@ -80,6 +96,10 @@ class StatementContent(TypedDict):
     lines: list[LineJSON]
     labels: LabelsJSON
     flags: list[str]
+    country: NotRequired[str]
+    delivery_cost: NotRequired[str | None]
+    whole_order: NotRequired[bool]
+    returns: NotRequired[ReturnsJSON | None]
 
 
 class Purpose(enum.StrEnum):
@@ -96,6 +116,9 @@ class Purpose(enum.StrEnum):
     ANCHOR = "anchor"
     """An anchor of the chain's head to a ``mailto:`` witness (no statement: its outbox entry
     names the anchor instead)."""
+    DECISION_NOTICE = "decision-notice"
+    """The consumer is told of a decision on their statement (``WITHDRAWAL_DECISION_NOTICES``);
+    the outbox entry names the decision's chain entry (``event_seq``)."""
 
 
 class EventType(enum.StrEnum):
@@ -116,6 +139,10 @@ class EventType(enum.StrEnum):
     CHAIN_ANCHORED = "chain-anchored"
     ANCHOR_SENT = "anchor-sent"
     ANCHOR_FAILED = "anchor-failed"
+
+    REFUND_OVERDUE = "refund-overdue"
+    """The refund of some accepted lines was not recorded by its due date; the shop was
+    signalled (``refund_overdue``) once."""
 
 
 class WebhookEvent(enum.StrEnum):

@@ -24,13 +24,13 @@ from .country import consumer_country
 from .delivery.webhooks import statement_recipients
 from .delivery.worker import deliver_in_background
 from .domain import Order
-from .eligibility import consumer_timezone
+from .eligibility import Calendar, consumer_timezone, return_deadline
 from .guard import DatabaseUnavailable, check_deadline, with_database
 from .labels import StatutoryLabels, labels_for
 from .orders import LawContext, assess_lines, law_context, order_again
 from .signals import statement_submitted
 from .state import state
-from .statement import Flag, LineJSON, Purpose, StatementContent
+from .statement import Flag, LineJSON, Purpose, ReturnsJSON, StatementContent
 from .storage.statements import Recipient, new_reference, record_statement, utcnow
 
 log = logging.getLogger(__name__)
@@ -143,7 +143,7 @@ def build_content(
     """The statement exactly as recorded, hashed and acknowledged."""
     lines = _chosen_lines(request, order, law, at, already_withdrawn) if order else []
     chosen = Flag.chosen(line["assessment"]["status"] for line in lines)
-    return {
+    content: StatementContent = {
         "reference": reference,
         "submitted_at": at.isoformat(),
         "timezone": consumer_timezone(order.country if order else "", law.trader.timezone),
@@ -160,6 +160,39 @@ def build_content(
         "lines": lines,
         "labels": labels.to_json(),  # type: ignore[typeddict-item]
         "flags": sorted(set(flags) | chosen),
+    }
+    if order is not None:
+        _add_refund_facts(content, order, law, at, already_withdrawn)
+    return content
+
+
+def _add_refund_facts(
+    content: StatementContent, order: Order, law: LawContext, at: datetime,
+    already_withdrawn: Mapping[str, str],
+) -> None:
+    """What the refund and the return of goods need later (Art. 13, 14(1)), recorded with the
+    statement: the order's country and delivery cost, whether this statement completes the
+    withdrawal from every line of the order (with earlier statements; it then carries the
+    delivery cost, Art. 13(1)), and the return instructions for goods."""
+    lines = content["lines"]
+    chosen = {line["line_id"] for line in lines}
+    new = chosen - set(already_withdrawn)
+    content["country"] = order.country
+    content["delivery_cost"] = None if order.delivery_cost is None else str(order.delivery_cost)
+    # The statement that completes the order carries the delivery cost, once.
+    content["whole_order"] = bool(new) and {ln.line_id for ln in order.lines} <= (
+        chosen | set(already_withdrawn))
+    goods = any(line["kind"] == "goods" for line in lines)
+    content["returns"] = _returns(order, law, at) if goods else None
+
+
+def _returns(order: Order, law: LawContext, at: datetime) -> ReturnsJSON:
+    """Where, by when and at whose cost goods go back (Art. 14(1))."""
+    calendar = Calendar.for_parties(order.country, law.trader.country, law.trader.timezone)
+    return {
+        "address": str(config_value("RETURN_ADDRESS") or law.trader.address),
+        "costs": str(config_value("RETURN_COSTS")),
+        "until": return_deadline(at, calendar).last_day.isoformat(),
     }
 
 

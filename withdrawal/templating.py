@@ -5,20 +5,20 @@ Babel's, never by hand), and the ``withdrawal_link()`` global for the host's own
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime, get_timezone_name
+from babel.dates import format_date, format_datetime, get_timezone_name
 from babel.numbers import format_currency
 from flask import Flask, url_for
 from markupsafe import Markup, escape
 
 from .config import config_value
 from .country import current_labels
-from .eligibility import say_once, status_message
+from .eligibility import period_ended, say_once, status_message
 from .i18n import (
     COMPLETE_LANGUAGES,
     chosen_language,
@@ -39,6 +39,12 @@ def instant(value: datetime | str, zone: str, fmt: str = "full") -> str:
     consumer's language and the given zone, with the zone's name."""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     return format_datetime(moment, fmt, tzinfo=ZoneInfo(zone), locale=current_language())
+
+
+def day(value: date | str) -> str:
+    """``Monday, 14 December 2026``: a calendar date in the consumer's language."""
+    moment = date.fromisoformat(value) if isinstance(value, str) else value
+    return str(format_date(moment, "full", locale=current_language()))
 
 
 def zone_name(zone: str, at: datetime | str) -> str:
@@ -79,7 +85,8 @@ def deadline_text(assessment: Mapping[str, Any]) -> str | None:
 #: The formatting helpers, reached in templates as ``present.<helper>``.
 present = SimpleNamespace(instant=instant, zone_name=zone_name, money=money,
                           status_text=status_text, reason_text=reason_text,
-                          reason_texts=reason_texts, deadline_text=deadline_text)
+                          reason_texts=reason_texts, deadline_text=deadline_text,
+                          period_ended=period_ended, day=day)
 
 
 def base_context() -> dict[str, Any]:

@@ -22,7 +22,7 @@ ROUTES = [
     ("GET", f"{P}/", 200),
     ("GET", f"{P}/statements", 200),
     ("GET", f"{P}/statements/{REF}", 200),
-    ("POST", f"{P}/statements/{REF}/decision/accepted", 302),
+    ("POST", f"{P}/statements/{REF}/decisions", 302),
     ("POST", f"{P}/statements/{REF}/resend", 302),
     ("GET", f"{P}/statements/{REF}/receipt.pdf", 200),
     ("GET", f"{P}/statements/{REF}/receipt-download.pdf", 200),
@@ -64,10 +64,11 @@ def _statement(app: Flask) -> str:
 def _send(client: FlaskClient, method: str, url: str, headers: dict[str, str]) -> Any:
     data: dict[str, str] = {}
     if method == "POST" and headers == HEADERS["auditor"]:
-        page_url = url.rsplit("/", 2)[0] if "/decision/" in url else url.rsplit("/", 1)[0]
+        page_url = url.rsplit("/", 1)[0]
         page = client.get(page_url if "integrity" not in url else f"{P}/integrity",
                           headers=headers).get_data(as_text=True)
-        data = {"csrf_token": csrf_token(page), "accepted-csrf_token": csrf_token(page)}
+        data = {"csrf_token": csrf_token(page), "decide-csrf_token": csrf_token(page),
+                "decide-lines": "1", "decide-outcome": "accepted"}
     return client.open(url, method=method, headers=headers, data=data)
 
 
@@ -146,8 +147,9 @@ def test_a_hook_that_admits_replaces_basic_auth_and_names_the_auditor(
     assert client.get(f"{P}/").status_code == 200
     reference = record(application)
     page = client.get(f"{P}/statements/{reference}").get_data(as_text=True)
-    response = client.post(f"{P}/statements/{reference}/decision/key-revoked",
-                           data={"key-revoked-csrf_token": csrf_token(page)})
+    response = client.post(f"{P}/statements/{reference}/decisions",
+                           data={"decide-csrf_token": csrf_token(page), "decide-lines": "1",
+                                 "decide-outcome": "revoked"})
     assert response.status_code == 302
     page = client.get(f"{P}/statements/{reference}").get_data(as_text=True)
     assert "shop-login:olga" in page

@@ -1,6 +1,7 @@
-"""Issue points 4 and 5: decisions are appended events, never edits, through CSRF-protected
-forms; the refund falls due 14 days after the statement (R15); decision_recorded fires; the
-overview lists refunds due soon and overdue; the acknowledgement can be sent again."""
+"""Issue points 4 and 5 of round one, per line since issue 14: decisions are appended events,
+never edits, through a CSRF-protected form; the refund falls due 14 days after the statement
+(R15, counted by the legal engine); decision_recorded fires; the overview lists refunds due
+soon and overdue; the acknowledgement can be sent again."""
 
 from __future__ import annotations
 
@@ -20,21 +21,23 @@ from withdrawal.audit.decisions import (
     DecisionError,
     rebuild_decisions_index,
     record_decision,
-    refund_due,
 )
 from withdrawal.audit.resend import ResendError, request_resend
 from withdrawal.audit.retention import erase_statement
-from withdrawal.storage.statements import events_of
-from withdrawal.storage.tables import decisions_index, ledger, outbox, statements
+from withdrawal.decisions import refund_due_on
+from withdrawal.storage.statements import events_of, load_statement
+from withdrawal.storage.tables import ledger, line_decisions, outbox, statements
 
 P = "/withdrawal/audit/statements"
 
 
-def decide(auditor: FlaskClient, reference: str, kind: str, **fields: str) -> Any:
+def decide(auditor: FlaskClient, reference: str, outcome: str, lines: tuple[str, ...] = ("1",),
+           **fields: str) -> Any:
     page = auditor.get(f"{P}/{reference}").get_data(as_text=True)
-    data = {f"{kind}-{name}": value for name, value in fields.items()}
-    data[f"{kind}-csrf_token"] = csrf_token(page)
-    return auditor.post(f"{P}/{reference}/decision/{kind}", data=data)
+    data: dict[str, Any] = {f"decide-{name}": value for name, value in fields.items()}
+    data.update({"decide-csrf_token": csrf_token(page), "decide-outcome": outcome,
+                 "decide-lines": list(lines)})
+    return auditor.post(f"{P}/{reference}/decisions", data=data)
 
 
 def ledger_rows(app: Flask) -> list[Any]:
@@ -42,11 +45,15 @@ def ledger_rows(app: Flask) -> list[Any]:
         return list(conn.execute(select(ledger).order_by(ledger.c.seq)).all())
 
 
-def submitted_on(app: Flask, reference: str) -> date:
+def due_date(app: Flask, reference: str) -> date:
+    """The refund's last day as the legal engine counts it for the demo trader (IT)."""
+    stored = load_statement(engine_of(app), reference)
+    assert stored is not None
     with engine_of(app).connect() as conn:
         at = conn.execute(select(statements.c.submitted_at)
                           .where(statements.c.reference == reference)).scalar_one()
-    return at.date()  # type: ignore[no-any-return]
+    return refund_due_on(stored.content, at, trader_country="IT",
+                         trader_timezone="Europe/Rome")
 
 
 def test_accept_appends_an_event_with_the_refund_due_date_and_fires_the_signal(
@@ -60,10 +67,11 @@ def test_accept_appends_an_event_with_the_refund_due_date_and_fires_the_signal(
     after = ledger_rows(app)
     assert after[:len(before)] == before  # nothing earlier changed
     assert len(after) == len(before) + 1
-    due = (submitted_on(app, reference) + timedelta(days=14)).isoformat()
+    due = due_date(app, reference).isoformat()
     data = json.loads(after[-1].body)
     assert data == {"type": "decision", "data": {
-        "decision": "accepted", "by": "clara", "note": "Key unused", "refund_due": due}}
+        "outcome": "accepted", "lines": ["1"], "by": "clara", "note": "Key unused",
+        "refund_due": due}}
     assert recorded_signals.received == [("decision_recorded", {
         "reference": reference, "decision": "accepted", "data": data["data"]})]
     page = auditor.get(f"{P}/{reference}").get_data(as_text=True)
@@ -78,7 +86,7 @@ def test_reject_needs_a_reason_and_records_nothing_without_one(
     response = decide(auditor, reference, "rejected", reason="  ")
     html = response.get_data(as_text=True)
     assert response.status_code == 400 and "Please give the reason." in html
-    assert 'id="rejected-reason-error"' in html and 'aria-invalid="true"' in html
+    assert 'id="decide-reason-error"' in html and 'aria-invalid="true"' in html
     assert len(ledger_rows(app)) == count and recorded_signals.received == []
     assert decide(auditor, reference, "rejected", reason="Art. 16(m) exclusion").status_code == 302
     event = events_of(engine_of(app), reference)[-1]
@@ -86,60 +94,68 @@ def test_reject_needs_a_reason_and_records_nothing_without_one(
     assert "refund_due" not in event["data"]
 
 
-def test_refund_needs_date_and_means_of_payment(app: Flask, auditor: FlaskClient) -> None:
+def test_refund_needs_an_acceptance_an_amount_and_a_past_date(
+    app: Flask, auditor: FlaskClient,
+) -> None:
     reference = record(app, days_ago=5)
+    refused = decide(auditor, reference, "refunded", amount="19.90")
+    assert refused.status_code == 409
+    assert "a refund needs an acceptance first" in refused.get_data(as_text=True)
     decide(auditor, reference, "accepted")
-    missing = decide(auditor, reference, "refunded", refunded_on="")
+    missing = decide(auditor, reference, "refunded", amount="")
     assert missing.status_code == 400
-    assert "Please give the date." in missing.get_data(as_text=True)
+    assert "Please give the amount refunded" in missing.get_data(as_text=True)
     future = (date.today() + timedelta(days=3)).isoformat()
-    assert decide(auditor, reference, "refunded", refunded_on=future,
-                  means_of_payment="card").status_code == 400
+    assert decide(auditor, reference, "refunded", amount="19.90",
+                  date=future).status_code == 400
     today = date.today().isoformat()
-    assert decide(auditor, reference, "refunded", refunded_on=today,
-                  means_of_payment="Visa card, as paid").status_code == 302
+    assert decide(auditor, reference, "refunded", amount="19.90", date=today,
+                  means="Visa card, as paid").status_code == 302
     data = events_of(engine_of(app), reference)[-1]["data"]
-    assert data["refunded_on"] == today and data["means_of_payment"] == "Visa card, as paid"
+    assert data["date"] == today and data["means"] == "Visa card, as paid"
+    assert data["amount"] == "19.90"
     assert _index(app, reference)["state"] == "refunded"
 
 
 def test_key_revocation_keeps_the_refund_state(app: Flask, auditor: FlaskClient) -> None:
     reference = record(app)
     decide(auditor, reference, "accepted")
-    assert decide(auditor, reference, "key-revoked").status_code == 302
+    assert decide(auditor, reference, "revoked").status_code == 302
     row = _index(app, reference)
     assert row["state"] == "accepted" and row["key_revoked_at"] is not None
-    assert row["refund_due"] == submitted_on(app, reference) + timedelta(days=14)
+    assert row["refund_due"] == due_date(app, reference)
     assert "key revoked" in auditor.get(P).get_data(as_text=True)
 
 
-def _index(app: Flask, reference: str) -> dict[str, Any]:
+def _index(app: Flask, reference: str, line: str = "1") -> dict[str, Any]:
     with engine_of(app).connect() as conn:
-        row = conn.execute(select(decisions_index)
-                           .where(decisions_index.c.reference == reference)).one()
+        row = conn.execute(select(line_decisions).where(
+            line_decisions.c.reference == reference, line_decisions.c.line_id == line)).one()
     return dict(row._mapping)
 
 
 def test_decision_forms_require_the_csrf_token(app: Flask, auditor: FlaskClient) -> None:
     reference = record(app)
-    response = auditor.post(f"{P}/{reference}/decision/accepted", data={})
+    response = auditor.post(f"{P}/{reference}/decisions",
+                            data={"decide-outcome": "accepted", "decide-lines": "1"})
     assert response.status_code == 400
     assert "The form had expired" in response.get_data(as_text=True)
     assert events_of(engine_of(app), reference) == []
 
 
-def test_unknown_decision_kind_is_404(app: Flask, auditor: FlaskClient) -> None:
+def test_an_unknown_outcome_is_a_field_error(app: Flask, auditor: FlaskClient) -> None:
     reference = record(app)
-    assert auditor.post(f"{P}/{reference}/decision/approved").status_code == 404
+    response = decide(auditor, reference, "approved")
+    assert response.status_code == 400
+    assert 'id="decide-outcome-error"' in response.get_data(as_text=True)
+    assert events_of(engine_of(app), reference) == []
 
 
 @pytest.mark.parametrize(("decision", "message"), [
-    pytest.param(Decision("maybe", by="x"), "unknown decision", id="unknown"),
-    pytest.param(Decision("rejected", by="x"), "needs a reason", id="reject-without-reason"),
-    pytest.param(Decision("refunded", by="x", means_of_payment="card"), "date",
-                 id="refund-without-date"),
-    pytest.param(Decision("refunded", by="x", refunded_on=date(2026, 1, 1)), "means",
-                 id="refund-without-means"),
+    pytest.param(Decision("maybe", by="x"), "Unknown outcome", id="unknown"),
+    pytest.param(Decision("rejected", by="x"), "reason", id="reject-without-reason"),
+    pytest.param(Decision("refunded", by="x", refunded_on=date(2026, 1, 1)), "amount",
+                 id="refund-of-nothing-owed"),
 ])
 def test_invalid_decisions_are_refused(app: Flask, decision: Decision, message: str) -> None:
     reference = record(app)
@@ -152,34 +168,25 @@ def test_decision_on_unknown_statement_raises(app: Flask) -> None:
         record_decision(engine_of(app), "W-0000-0000", Decision("accepted", by="x"))
 
 
-@pytest.mark.parametrize(("submitted", "due"), [
-    pytest.param("2026-06-19T10:00:00+00:00", date(2026, 7, 3), id="R15-14-days"),
-    pytest.param("2026-12-31T23:59:59.999999+00:00", date(2027, 1, 14), id="R15-year-end"),
-    pytest.param("2026-06-19T23:30:00+00:00", date(2026, 7, 3), id="R15-utc-date"),
-])
-def test_refund_due_is_14_days_after_the_statement(submitted: str, due: date) -> None:
-    from datetime import datetime
-
-    assert refund_due(datetime.fromisoformat(submitted)) == due
-
-
 def test_the_index_can_be_rebuilt_from_the_chain(app: Flask) -> None:
     engine = engine_of(app)
-    first, second = record(app), record(app)
+    first, second = record(app), record(app, order_matched=False)
     record_decision(engine, first, Decision("accepted", by="x"))
     record_decision(engine, first, Decision("refunded", by="x", refunded_on=date(2026, 1, 2),
                                             means_of_payment="card"))
     record_decision(engine, second, Decision("rejected", by="x", reason="late"))
-    before = {ref: _index(app, ref) for ref in (first, second)}
-    assert rebuild_decisions_index(engine) == 3
-    after = {ref: _index(app, ref) for ref in (first, second)}
+    before = {(ref, line): _index(app, ref, line) for ref, line in ((first, "1"), (second, "*"))}
+    assert rebuild_decisions_index(engine) == 2
+    after = {(ref, line): _index(app, ref, line) for ref, line in ((first, "1"), (second, "*"))}
     assert after == before
+    assert before[(first, "1")]["state"] == "refunded"
+    assert before[(second, "*")]["state"] == "rejected"
 
 
 def test_overview_lists_refunds_overdue_and_due_soon(app: Flask, auditor: FlaskClient) -> None:
     engine = engine_of(app)
     overdue = record(app, name="Olga Overdue", days_ago=20)
-    soon = record(app, name="Sam Soon", days_ago=10)
+    soon = record(app, name="Sam Soon", days_ago=12)  # due in 2 days, or 6 after a roll-over
     later = record(app, name="Larry Later", days_ago=1)
     refunded = record(app, name="Rita Refunded", days_ago=20)
     for reference in (overdue, soon, later, refunded):

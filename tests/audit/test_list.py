@@ -96,20 +96,21 @@ def test_search_and_filters(app: Flask, auditor: FlaskClient, args: dict[str, st
                             expected: list[str]) -> None:
     made = {
         "ann": record(app, name="Ann Example", email="ann@example.com", order_number="1001",
-                      days_ago=20),
+                      days_ago=29),
+        # 22 days: its refund's 14 days are over even when a weekend or holidays extend them
         "bob": record(app, name="Bob Buyer", email="bob@example.com", order_number="2002",
-                      statuses=["excluded"], flags=["chosen-excluded"], days_ago=15),
+                      statuses=["excluded"], flags=["chosen-excluded"], days_ago=22),
         "cid": record(app, name="Cid", email="cid@example.com", order_matched=False,
                       days_ago=5),
         "pct": record(app, name="100% Real", email="pct@example.com", order_number="3003"),
     }
     engine = engine_of(app)
-    record_decision(engine, made["bob"], Decision("accepted", by="clara"))  # due 1 day ago
+    record_decision(engine, made["bob"], Decision("accepted", by="clara"))  # overdue
     record_decision(engine, made["cid"], Decision("rejected", by="clara", reason="late"))
     record_decision(engine, made["ann"], Decision("key-revoked", by="clara"))
     today = queries_today(app)
     values = {"ann": made["ann"], "ann_lower": made["ann"].lower(),
-              "d10": date.fromordinal(today.toordinal() - 15).isoformat()}
+              "d10": date.fromordinal(today.toordinal() - 22).isoformat()}
     query = {key: value.format(**values) for key, value in args.items()}
     assert listed(auditor, **query) == [made[name] for name in expected]
 
@@ -123,7 +124,7 @@ def queries_today(app: Flask) -> date:
 
 def test_refund_due_not_yet_overdue(app: Flask, auditor: FlaskClient) -> None:
     soon = record(app, days_ago=10)
-    late = record(app, days_ago=16)
+    late = record(app, days_ago=22)  # past its 14 days even with a weekend and holidays
     for reference in (soon, late):
         record_decision(engine_of(app), reference, Decision("accepted", by="clara"))
     assert listed(auditor, refund="due") == [soon]

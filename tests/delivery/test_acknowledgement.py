@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from support import Consumer, SMTPServer, engine_of, pdf_text, reference_in, settle
+from support import Consumer, SMTPServer, by_recipient, engine_of, pdf_text, reference_in, settle
 
 from withdrawal.statement import DocumentKind
 from withdrawal.storage.documents import kept_document
@@ -23,12 +23,6 @@ def submit(consumer: Consumer, client: FlaskClient, name: str = "Maria Rossi",
     page = client.get(location).get_data(as_text=True)
     reference = reference_in(page)
     return reference, location
-
-
-def by_recipient(server: SMTPServer, address: str) -> Any:
-    matches = [m for m in server.messages if address in m.rcpt_tos]
-    assert len(matches) == 1, [m.rcpt_tos for m in server.messages]
-    return matches[0].message()
 
 
 def test_acknowledgement_arrives_with_every_field_and_the_pdf(

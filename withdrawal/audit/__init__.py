@@ -32,7 +32,7 @@ ROUTES = (
     ("/integrity", "integrity_page", views.integrity_page, ("GET",), None),
     ("/integrity/verify", "verify_now", views.verify_now, ("POST",), None),
     ("/statements/<reference>", "statement", one.statement, ("GET",), None),
-    ("/statements/<reference>/decision/<kind>", "decide", one.decide, ("POST",), None),
+    ("/statements/<reference>/decisions", "decide", one.decide, ("POST",), None),
     ("/statements/<reference>/resend", "resend", one.resend, ("POST",), None),
     ("/statements/<reference>/receipt.pdf", "receipt", one.receipt, ("GET",), None),
     ("/statements/<reference>/receipt-download.pdf", "receipt_download", one.receipt, ("GET",),

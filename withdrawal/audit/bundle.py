@@ -4,7 +4,8 @@ what was received, when, what the consumer was sent, and that the record was not
 Inside: statement.json (the content exactly as hashed), chain-entry.json (the hashed header of
 its chain entry), chain-proof.json (hash, recomputation, neighbours), events.json (each event
 with its own header), the acknowledgement PDF and the e-mail as sent when kept, the anchor that
-covers the entry (``bundle_anchor``), manifest.json, SHA256SUMS, README.txt and check.py (a
+covers the entry (``bundle_anchor``), manifest.json (with the decisions: each line's state, the
+refund and every decision, folded from events.json), SHA256SUMS, README.txt and check.py (a
 stdlib-only checker)."""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from ..decisions import state_json
 from ..statement import DocumentKind, canonical_json, sha256_hex
 from ..storage.documents import kept_document
 from ..storage.statements import utcnow
@@ -110,6 +112,8 @@ def _facts(
         "seq": record.seq, "entry_hash": record.proof.hash,
         "statement_sha256": record.content_sha256, "erased": record.erased,
         "documents": documents,
+        "decisions": None if record.decided is None else state_json(
+            record.reference, record.decided.content, record.decided.folded, now.date()),
         "latest_verification": None if check is None else {
             "checked_at": check.checked_at.isoformat(), "ok": check.ok,
             "statements": check.statements, "entries": check.entries,

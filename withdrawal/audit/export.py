@@ -22,6 +22,7 @@ COLUMNS = (
     "reference", "submitted_at", "name", "email", "order_number", "order_matched", "locale",
     "flags", "lines", "acknowledgement", "acknowledgement_message_id", "decision",
     "refund_due", "refunded_on", "key_revoked_at", "personal_data_erased", "seq", "entry_hash",
+    "refund_overdue", "line_decisions", "decisions",
 )
 
 CHUNK_SIZE = 64 * 1024
@@ -46,6 +47,9 @@ def record(row: StatementRow) -> dict[str, Any]:
         "decision": row.decision, "refund_due": _iso(row.refund_due),
         "refunded_on": _iso(row.refunded_on), "key_revoked_at": _iso(row.key_revoked_at),
         "personal_data_erased": row.erased, "seq": row.seq, "entry_hash": row.entry_hash,
+        "refund_overdue": row.refund_overdue(row.today) if row.today else False,
+        "line_decisions": {line: data["state"] for line, data in row.line_states.items()},
+        "decisions": row.decisions,
     }
 
 
@@ -66,12 +70,31 @@ def _flat(key: str, value: Any) -> str:
         return " ".join(value)
     if key == "lines":
         return " | ".join(_line_text(line) for line in value)
+    if key == "line_decisions":
+        return " ".join(f"{line}:{state}" for line, state in value.items())
+    if key == "decisions":
+        return " | ".join(_decision_text(decision) for decision in value)
     return str(value)
 
 
 def _line_text(line: dict[str, Any]) -> str:
     quantity = f" x{line['quantity']}" if line.get("quantity", 1) != 1 else ""
-    return f"{line.get('title')}{quantity} [{line.get('status')}]"
+    found = str(line.get("status"))
+    if line.get("period_ended") and found not in ("expired", "shop-policy"):
+        found += ", out of time"
+    if line.get("state", "undecided") != "undecided":
+        found += f"; {line['state']}"
+    return f"{line.get('title')}{quantity} [{found}]"
+
+
+def _decision_text(decision: dict[str, Any]) -> str:
+    """``2026-12-01T10:00:00+00:00 accepted 1,2 (reason) 49.98``: one decision in a cell."""
+    parts = [decision["recorded_at"], decision["outcome"], ",".join(decision["lines"]) or "*"]
+    if decision.get("reason"):
+        parts.append(f"({decision['reason']})")
+    if decision.get("amount"):
+        parts.append(str(decision["amount"]))
+    return " ".join(parts)
 
 
 def csv_chunks(rows: Iterable[StatementRow]) -> Iterator[str]:

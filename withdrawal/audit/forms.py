@@ -1,6 +1,6 @@
 """The audit area's forms: the list's filters (GET, no CSRF: they change nothing) and the
-actions (POST, each with its CSRF token). Decision forms carry a prefix so that several can
-share a page with unique ids."""
+actions (POST, each with its CSRF token). The decision form carries a prefix so that its ids
+stay unique beside the page's other forms."""
 
 from __future__ import annotations
 
@@ -8,12 +8,19 @@ from typing import Any
 
 import wtforms
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import (
+    DateField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..i18n import lazy_gettext as _l
 from ..i18n import lazy_pgettext
-from .context import today
 from .queries import Filters
 
 _MATCHED = {"yes": True, "no": False}
@@ -46,11 +53,11 @@ class FilterForm(FlaskForm):  # type: ignore[misc]
     decision = SelectField(_l("Decision"), choices=_choices(
         ("", lazy_pgettext("decision filter", "Any")), ("undecided", _l("Undecided")),
         ("accepted", _l("Accepted")), ("rejected", _l("Rejected")), ("refunded", _l("Refunded")),
-        ("key-revoked", _l("Key revoked"))), default="")
-    refund = SelectField(_l("Refund"), choices=_choices(
-        ("", lazy_pgettext("refund filter", "Any")),
-        ("due", _l("Due, not yet overdue")), ("overdue", _l("Overdue"))),
+        ("key-revoked", _l("Key revoked")), ("returned", _l("Goods received back"))),
         default="")
+    refund = SelectField(_l("Refund"), choices=_choices(
+        ("", lazy_pgettext("refund filter", "Any")), ("due", _l("Due, not yet overdue")),
+        ("overdue", _l("Overdue")), ("withheld", _l("Waiting for the goods"))), default="")
 
     def validate_until(self, field: Any) -> None:
         if field.data and self.since.data and field.data < self.since.data:
@@ -67,60 +74,44 @@ class FilterForm(FlaskForm):  # type: ignore[misc]
         )
 
 
-def _note() -> Any:
-    """A fresh note field, declared last in each form so that it comes last."""
-    return TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)])
+class DecideForm(FlaskForm):  # type: ignore[misc]
+    """One decision on some lines of a statement (issue 14): the lines, the outcome and what
+    it needs. Only the form's shape is checked here; whether the decision is complete and
+    allowed is ``withdrawal.decisions``' to say (its problems become field errors)."""
 
-
-class AcceptForm(FlaskForm):  # type: ignore[misc]
-    """Accept the withdrawal: the refund falls due 14 days after the statement."""
-
-    note = _note()
-
-
-class RejectForm(FlaskForm):  # type: ignore[misc]
+    lines = SelectMultipleField(_l("Lines"), choices=[], widget=ListWidget(prefix_label=False),
+                                option_widget=CheckboxInput())
+    outcome = RadioField(_l("Outcome"), choices=_choices(
+        ("accepted", _l("Accept the withdrawal")),
+        ("rejected", _l("Reject the withdrawal")),
+        ("refunded", _l("Record the refund")),
+        ("revoked", _l("Record that the key was revoked")),
+        ("returned", _l("Record that the goods came back")),
+        ("corrected", _l("Correct the latest decision"))),
+        validators=[InputRequired(_l("Please choose the outcome."))])
     reason = StringField(
-        _l("Reason"), validators=[DataRequired(_l("Please give the reason.")), Length(max=200)],
+        _l("Reason"), validators=[Optional(), Length(max=200)],
         render_kw={"list": "rejection-reasons"},
-        description=_l("For example: Art. 16(m) exclusion, or submitted after the period."),
-    )
-    note = _note()
-
-
-class RefundForm(FlaskForm):  # type: ignore[misc]
-    refunded_on = DateField(_l("Refunded on"),
-                            validators=[DataRequired(_l("Please give the date."))])
-    means_of_payment = StringField(
-        _l("Means of payment"),
-        validators=[DataRequired(_l("Please give the means of payment.")), Length(max=200)],
-        description=_l("Art. 13(1): the means the consumer paid with, unless they expressly "
-                       "agreed otherwise."),
+        description=_l("Required to reject or correct; the consumer reads it."))
+    amount = StringField(
+        _l("Amount refunded"), validators=[Optional(), Length(max=20)],
+        render_kw={"inputmode": "decimal", "autocomplete": "off"},
+        description=_l("For a refund: what was paid back, e.g. 49.98."))
+    means = StringField(
+        _l("Means of payment"), validators=[Optional(), Length(max=200)],
         render_kw={"list": "payment-means"},
-    )
-    note = _note()
-
-
-    def validate_refunded_on(self, field: Any) -> None:
-        if field.data and field.data > today():
-            raise ValidationError(_l("A refund is recorded once made: the date is in the future."))
-
-
-class RevokeForm(FlaskForm):  # type: ignore[misc]
-    """The licence key was revoked (Art. 13(8): the trader may stop further use)."""
-
-    note = _note()
+        description=_l("For a refund. Art. 13(1): the means the consumer paid with, unless "
+                       "they expressly agreed otherwise (empty: that means)."))
+    date = DateField(_l("Date"), validators=[Optional()],
+                     description=_l("When the refund was made or the goods came back "
+                                    "(empty: today)."))
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)],
+                         description=_l("Internal: the consumer does not see it."))
 
 
 class ActionForm(FlaskForm):  # type: ignore[misc]
     """A button with nothing but its CSRF token: resend, verify now."""
 
 
-DECISION_FORMS: dict[str, type[FlaskForm]] = {
-    "accepted": AcceptForm, "rejected": RejectForm, "refunded": RefundForm,
-    "key-revoked": RevokeForm,
-}
-
-
-def decision_form(kind: str, **kwargs: Any) -> Any:
-    """The form for one kind of decision, with its field ids prefixed by the kind."""
-    return DECISION_FORMS[kind](prefix=kind, **kwargs)
+#: Options for a choice field set at request time (the decision form's lines).
+options = _choices

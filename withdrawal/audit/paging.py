@@ -3,9 +3,10 @@ continues from the last row's (``submitted_at``, ``seq``), never with OFFSET, so
 costs what the first one does.
 
 The order is read from an index: ``submitted_at`` of the statements, or, when the list is
-filtered by decision state (or refund due), the same columns copied into
-``withdrawal_decisions_index`` and its (state, submitted_at, seq) index, so a rare state does
-not mean scanning every statement and a common one does not mean sorting them all."""
+filtered by a line's decision or refund, the same columns copied into
+``withdrawal_line_decisions`` and its (state, submitted_at, seq) index (one row per statement:
+its first matching line), so a rare state does not mean scanning every statement and a common
+one does not mean sorting them all."""
 
 from __future__ import annotations
 
@@ -16,15 +17,12 @@ from typing import Any
 
 from sqlalchemy import Column, ColumnElement, Engine, Select, and_, or_, select
 
-from ..storage.tables import decisions_index, statements
+from ..storage.tables import line_decisions, statements
+from . import line_filters
 from .queries import Filters, Scope, StatementRow, base_select, fetch, matching_seqs
 
 PAGE_SIZE = 50
 BATCH_SIZE = 1000
-
-#: Decision filters whose statements all have a row in the decisions index.
-_INDEXED_STATES = ("accepted", "rejected", "refunded")
-
 
 @dataclass(frozen=True)
 class Order:
@@ -49,11 +47,11 @@ class Order:
 
 
 BY_STATEMENT = Order(statements.c.submitted_at, statements.c.seq)
-BY_DECISION = Order(decisions_index.c.submitted_at, decisions_index.c.seq)
+BY_DECISION = Order(line_decisions.c.submitted_at, line_decisions.c.seq)
 
 
 def order_for(filters: Filters) -> Order:
-    if filters.decision in _INDEXED_STATES or filters.refund in ("due", "overdue"):
+    if line_filters.is_driven(filters.decision, filters.refund):
         return BY_DECISION
     return BY_STATEMENT
 
@@ -116,6 +114,8 @@ def iter_rows(
         if cursor is not None:
             query = query.where(order.older_than(*cursor))
         rows = fetch(engine, query)
+        for row in rows:
+            row.today = scope.today
         yield from rows
         if len(rows) < batch:
             return

@@ -17,12 +17,15 @@ from sqlalchemy import (
     Row,
     Select,
     and_,
-    or_,
     select,
     true,
 )
 
-from ..storage.tables import decisions_index, ledger, outbox, statements
+from ..decisions import decision_json, fold
+from ..eligibility import period_ended
+from ..storage.decisions import decision_events_of, line_states
+from ..storage.tables import ledger, line_decisions, outbox, statements
+from . import line_filters
 
 
 @dataclass(frozen=True)
@@ -38,8 +41,9 @@ class Filters:
     until: date | None = None
     matched: bool | None = None
     flag: str = ""
-    decision: str = ""  # undecided, accepted, rejected, refunded, key-revoked
-    refund: str = ""  # due, overdue
+    decision: str = ""  # a line state (undecided, accepted, rejected, refunded), key-revoked,
+    # returned: statements with at least one line so
+    refund: str = ""  # due, overdue, withheld
 
     def as_args(self) -> dict[str, str]:
         """The filters as query-string arguments (for links to pages and exports)."""
@@ -101,44 +105,35 @@ def day_start(day: date, zone: ZoneInfo) -> datetime:
 
 
 def _decision_conditions(filters: Filters, scope: Scope) -> list[ColumnElement[bool]]:
-    state = decisions_index.c.state
-    found: list[ColumnElement[bool]] = []
-    if filters.decision == "undecided":
-        found.append(or_(state.is_(None), state == "undecided"))
-    elif filters.decision == "key-revoked":
-        found.append(decisions_index.c.key_revoked_at.is_not(None))
-    elif filters.decision:
-        found.append(state == filters.decision)
-    if filters.refund in ("due", "overdue"):
-        due = decisions_index.c.refund_due
-        found += [state == "accepted",
-                  due >= scope.today if filters.refund == "due" else due < scope.today]
-    return found
+    """Statements with at least one line as asked (round one's whole-statement decisions count
+    for every line), except the filter that orders the list (``base_select`` joins it)."""
+    return line_filters.other_conditions(filters.decision, filters.refund, scope.today)
+
+
+def _source(filters: Filters, scope: Scope) -> tuple[Any, list[ColumnElement[bool]]]:
+    """The statements, or the decision index joined to them when a filter orders the list."""
+    drive = line_filters.driving(filters.decision, filters.refund, scope.today)
+    if drive is None:
+        return statements, []
+    joined = line_decisions.join(statements, statements.c.seq == line_decisions.c.seq)
+    return joined, line_filters.first_line(drive)
 
 
 def base_select(filters: Filters, scope: Scope) -> Select[Any]:
-    """Statements with their entry and decision state, filtered, in no order yet."""
+    """Statements with their entry, filtered, in no order yet."""
+    source, driven = _source(filters, scope)
     return (
-        select(statements, ledger.c.body, ledger.c.erased, ledger.c.hash,
-               decisions_index.c.state.label("decision_state"), decisions_index.c.refund_due,
-               decisions_index.c.refunded_on, decisions_index.c.key_revoked_at)
-        .select_from(
-            statements.join(ledger, ledger.c.seq == statements.c.seq)
-            .outerjoin(decisions_index,
-                       decisions_index.c.reference == statements.c.reference)
-        )
-        .where(and_(true(), *conditions(filters, scope)))
+        select(statements, ledger.c.body, ledger.c.erased, ledger.c.hash)
+        .select_from(source.join(ledger, ledger.c.seq == statements.c.seq))
+        .where(and_(true(), *driven, *conditions(filters, scope)))
     )
 
 
 def matching_seqs(filters: Filters, scope: Scope) -> Select[Any]:
     """Only the positions of the matching statements: no entry bodies to join."""
-    return (
-        select(statements.c.seq)
-        .select_from(statements.outerjoin(
-            decisions_index, decisions_index.c.reference == statements.c.reference))
-        .where(and_(true(), *conditions(filters, scope)))
-    )
+    source, driven = _source(filters, scope)
+    return (select(statements.c.seq).select_from(source)
+            .where(and_(true(), *driven, *conditions(filters, scope))))
 
 
 @dataclass(frozen=True)
@@ -153,7 +148,7 @@ class Delivery:
     entries: int
 
 
-@dataclass(frozen=True)
+@dataclass
 class StatementRow:
     reference: str
     seq: int
@@ -168,37 +163,60 @@ class StatementRow:
     lines: list[dict[str, Any]]
     description: str
     erased: bool
-    decision: str
+    decision: str  # undecided, accepted, rejected, refunded, or mixed across the lines
     refund_due: date | None
     refunded_on: date | None
     key_revoked_at: datetime | None
     delivery: Delivery | None = field(default=None)
+    line_states: dict[str, dict[str, Any]] = field(default_factory=dict)
+    decisions: list[dict[str, Any]] = field(default_factory=list)  # decision_json, in order
+    today: date | None = None  # the day the row was read for (its overdue state)
 
     def refund_overdue(self, today: date) -> bool:
-        return (self.decision == "accepted" and self.refund_due is not None
-                and self.refund_due < today)
+        """Some accepted line is past its refund day and may not be withheld any longer."""
+        return any(line["state"] == "accepted" and line["refund_due"] is not None
+                   and line["refund_due"] < today and not line["withheld"]
+                   for line in self.line_states.values())
 
 
-def to_row(row: Row[Any], delivery: Delivery | None) -> StatementRow:
+def to_row(row: Row[Any], delivery: Delivery | None,
+           decided: Mapping[str, dict[str, Any]] | None = None) -> StatementRow:
     content = json.loads(row.body).get("content") or {}
+    decided = dict(decided or {})
     return StatementRow(
         reference=row.reference, seq=row.seq, entry_hash=row.hash,
         submitted_at=row.submitted_at, name=row.name, email=row.email,
         order_number=row.order_number, order_matched=row.order_matched, locale=row.locale,
-        flags=list(json.loads(row.flags or "[]")), lines=_lines(content),
+        flags=list(json.loads(row.flags or "[]")), lines=_lines(content, decided),
         description=str(content.get("contract_description") or ""),
         erased="content" in json.loads(row.erased or "{}"),
-        decision=row.decision_state or "undecided", refund_due=row.refund_due,
-        refunded_on=row.refunded_on, key_revoked_at=row.key_revoked_at, delivery=delivery,
+        decision=summary_state(decided), line_states=decided, delivery=delivery,
+        refund_due=min((d["refund_due"] for d in decided.values()
+                        if d["state"] == "accepted" and d["refund_due"]), default=None),
+        refunded_on=max((d["refunded_on"] for d in decided.values() if d["refunded_on"]),
+                        default=None),
+        key_revoked_at=max((d["key_revoked_at"] for d in decided.values()
+                            if d["key_revoked_at"]), default=None),
     )
 
 
-def _lines(content: Mapping[str, Any]) -> list[dict[str, Any]]:
+def summary_state(decided: Mapping[str, dict[str, Any]]) -> str:
+    """One word for the statement: its lines' state when they share one, else "mixed"."""
+    found = {line["state"] for line in decided.values()}
+    if not found:
+        return "undecided"
+    return found.pop() if len(found) == 1 else "mixed"
+
+
+def _lines(content: Mapping[str, Any],
+           decided: Mapping[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         {"line_id": line.get("line_id"), "title": line.get("title"),
          "quantity": line.get("quantity", 1),
          "status": (line.get("assessment") or {}).get("status"),
-         "deadline": (line.get("assessment") or {}).get("deadline")}
+         "deadline": (line.get("assessment") or {}).get("deadline"),
+         "period_ended": period_ended(line.get("assessment") or {}),
+         "state": (decided.get(str(line.get("line_id"))) or {}).get("state", "undecided")}
         for line in content.get("lines") or []
     ]
 
@@ -225,8 +243,17 @@ def deliveries(engine: Engine, references: Sequence[str]) -> dict[str, Delivery]
 
 
 def fetch(engine: Engine, query: Select[Any]) -> list[StatementRow]:
-    """The rows of ``query`` (a ``base_select``) with their deliveries."""
+    """The rows of ``query`` (a ``base_select``) with their deliveries and decisions."""
     with engine.connect() as conn:
         rows = conn.execute(query).all()
+        decided = line_states(conn, [row.reference for row in rows])
+        events = decision_events_of(conn, list(decided))
     states = deliveries(engine, [row.reference for row in rows])
-    return [to_row(row, states.get(row.reference)) for row in rows]
+    found = [to_row(row, states.get(row.reference), decided.get(row.reference))
+             for row in rows]
+    for item, row in zip(found, rows, strict=True):
+        if item.reference in events:
+            content = json.loads(row.body).get("content") or {}
+            item.decisions = [decision_json(entry) for entry in
+                              fold(content, events[item.reference]).decisions]
+    return found

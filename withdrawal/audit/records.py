@@ -11,9 +11,11 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 
 from ..statement import CONTENT_FIELD, EventType, content_hash, erased_fields
+from ..storage.decisions import Decided, line_states, load_decided
 from ..storage.statements import events_of
-from ..storage.tables import decisions_index, documents, ledger, outbox, statements
+from ..storage.tables import documents, ledger, outbox, statements
 from .proof import EntryProof, prove_entry
+from .queries import summary_state
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class StatementRecord:
     refunded_on: date | None = None
     key_revoked_at: datetime | None = None
     flags: list[str] = field(default_factory=list)
+    decided: Decided | None = None  # the lines with their decisions (storage.decisions)
 
 
 def load_record(engine: Engine, reference: str) -> StatementRecord | None:
@@ -82,11 +85,16 @@ def _deliveries(conn: Connection, reference: str) -> list[dict[str, Any]]:
 
 
 def _add_decision(conn: Connection, record: StatementRecord) -> None:
-    row = conn.execute(select(decisions_index)
-                       .where(decisions_index.c.reference == record.reference)).first()
-    if row is not None:
-        record.decision, record.refund_due = row.state, row.refund_due
-        record.refunded_on, record.key_revoked_at = row.refunded_on, row.key_revoked_at
+    """The lines' decisions, and the statement's summary of them for the page's head."""
+    record.decided = load_decided(conn, record.reference)
+    rows = line_states(conn, [record.reference]).get(record.reference, {})
+    record.decision = summary_state(rows)
+    record.refund_due = min((r["refund_due"] for r in rows.values()
+                             if r["state"] == "accepted" and r["refund_due"]), default=None)
+    record.refunded_on = max((r["refunded_on"] for r in rows.values() if r["refunded_on"]),
+                             default=None)
+    record.key_revoked_at = max((r["key_revoked_at"] for r in rows.values()
+                                 if r["key_revoked_at"]), default=None)
 
 
 def _documents(

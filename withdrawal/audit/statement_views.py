@@ -15,23 +15,24 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from ..backoffice import record_decision
+from ..decisions import SAME_MEANS, DecisionRefused, InvalidDecision
 from ..i18n import gettext
 from ..state import state
 from ..statement import DocumentKind
 from ..storage.documents import kept_document
 from ..storage.statements import utcnow
-from . import wording
 from .bundle import bundle_files, bundle_zip
 from .context import auditor_name
-from .decisions import DECISIONS, Decision, record_decision, refund_due
-from .forms import ActionForm, decision_form
+from .deciding import decide_form, detail_context
+from .forms import ActionForm
 from .pages import expired_form
 from .records import StatementRecord, load_record
 from .resend import ResendError, request_resend
 
 REJECTION_REASONS = ("Art. 16(m) exclusion", "Submitted after the withdrawal period (late)",
                      "No contract with this consumer", "Duplicate statement")
-PAYMENT_MEANS = ("Same means of payment as the original transaction",)
+PAYMENT_MEANS = (SAME_MEANS,)
 
 
 def _record_or_404(reference: str) -> StatementRecord:
@@ -41,15 +42,11 @@ def _record_or_404(reference: str) -> StatementRecord:
     return record
 
 
-def _detail(record: StatementRecord, status: int = 200, **forms: Any) -> ResponseReturnValue:
-    decision_forms = {kind: forms.get(kind) or decision_form(kind, formdata=None)
-                      for kind in DECISIONS}
+def _detail(record: StatementRecord, status: int = 200, form: Any = None) -> ResponseReturnValue:
     return render_template(
         "withdrawal/audit/detail.html", record=record, content=record.content,
-        decision_forms=decision_forms, action_form=ActionForm(formdata=None),
-        rejection_reasons=REJECTION_REASONS, payment_means=PAYMENT_MEANS,
-        decision_titles=wording.DECISION_ACTIONS,
-        refund_due_if_accepted=refund_due(record.submitted_at),
+        action_form=ActionForm(formdata=None), rejection_reasons=REJECTION_REASONS,
+        payment_means=PAYMENT_MEANS, **detail_context(record, form),
     ), status
 
 
@@ -58,20 +55,25 @@ def statement(reference: str) -> ResponseReturnValue:
     return _detail(_record_or_404(reference))
 
 
-def decide(reference: str, kind: str) -> ResponseReturnValue:
-    """Append a decision (never an edit) and send ``decision_recorded``."""
-    if kind not in DECISIONS:
-        abort(404)
+def decide(reference: str) -> ResponseReturnValue:
+    """Append a decision on some lines (never an edit) through ``backoffice.record_decision``;
+    an incomplete decision (400) or one the order of states refuses (409) records nothing
+    and says why beside the field."""
     record = _record_or_404(reference)
-    form = decision_form(kind)
+    form = decide_form(record)
     if not form.validate_on_submit():
-        return _detail(record, 400, **{kind: form})
-    data = form.data
-    record_decision(state().engine, reference, Decision(
-        decision=kind, by=auditor_name(), note=data.get("note") or "",
-        reason=data.get("reason") or "", refunded_on=data.get("refunded_on"),
-        means_of_payment=data.get("means_of_payment") or "",
-    ))
+        return _detail(record, 400, form)
+    try:
+        record_decision(
+            reference, form.outcome.data, form.lines.data or (), by=auditor_name(),
+            reason=form.reason.data or "", amount=form.amount.data or None,
+            means=form.means.data or "", date=form.date.data, note=form.note.data or "")
+    except InvalidDecision as exc:
+        form[exc.field].errors = [*form[exc.field].errors, exc.problem.text(gettext)]
+        return _detail(record, 400, form)
+    except DecisionRefused as exc:
+        form.lines.errors = [p.text(gettext) for p in exc.problems]
+        return _detail(record, 409, form)
     flash(gettext("Decision recorded."), "ok")
     return redirect(url_for(".statement", reference=reference, _anchor="decisions"))
 

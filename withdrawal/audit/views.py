@@ -40,14 +40,15 @@ def scope() -> Scope:
 
 
 def overview() -> ResponseReturnValue:
-    """Refunds overdue and due soon, and statements per day over 90 days."""
+    """Refunds overdue and due soon (a refund that may still wait for goods, Art. 13(3), is
+    never overdue), and statements per day over 90 days."""
     engine, current = state().engine, today()
     due = refunds_due(engine, until=current + timedelta(days=DUE_SOON_DAYS))
     chart = build_chart(daily_counts(engine, current, trader_zone()))
+    overdue = [r for r in due if r.refund_due < current and not r.withheld]
     return render_template(
-        "withdrawal/audit/overview.html", overdue=[r for r in due if r.refund_due < current],
-        due_soon=[r for r in due if r.refund_due >= current], due_days=DUE_SOON_DAYS,
-        chart=chart,
+        "withdrawal/audit/overview.html", overdue=overdue,
+        due_soon=[r for r in due if r not in overdue], due_days=DUE_SOON_DAYS, chart=chart,
     )
 
 

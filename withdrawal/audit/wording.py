@@ -38,13 +38,18 @@ DECISIONS: Mapping[str, Any] = {
     "rejected": _l("Rejected"),
     "refunded": _l("Refunded"),
     "key-revoked": _l("Key revoked"),
+    "mixed": _l("Mixed (see the lines)"),
 }
 
-DECISION_ACTIONS: Mapping[str, Any] = {
-    "accepted": _l("Accept the withdrawal"),
-    "rejected": _l("Reject the withdrawal"),
-    "refunded": _l("Record the refund"),
-    "key-revoked": _l("Record that the key was revoked"),
+#: What a decision event did, by its outcome (round one's names included).
+DECISION_OUTCOMES: Mapping[str, Any] = {
+    "accepted": _l("Accepted"),
+    "rejected": _l("Rejected"),
+    "refunded": _l("Refunded"),
+    "revoked": _l("Key revoked"),
+    "key-revoked": _l("Key revoked"),
+    "returned": _l("Goods received back"),
+    "corrected": _l("Corrected"),
 }
 
 DELIVERIES: Mapping[str, Any] = {
@@ -68,6 +73,7 @@ EVENTS: Mapping[str, Any] = {
     EventType.CHAIN_ANCHORED: _l("Chain anchored"),
     EventType.ANCHOR_SENT: _l("Anchor e-mail sent"),
     EventType.ANCHOR_FAILED: _l("Anchor e-mail failed"),
+    EventType.REFUND_OVERDUE: _l("Refund overdue (the shop was signalled)"),
 }
 
 #: Names of the fields of event data (unknown fields are shown by their key).
@@ -104,10 +110,23 @@ DATA_FIELDS: Mapping[str, Any] = {
     "reporting_mta": _l("Reported by"),
     "kept_at": _l("Kept at"),
     "backfilled_by": _l("Recorded by"),
+    "outcome": _l("Outcome"),
+    "lines": _l("Lines"),
+    "amount": _l("Amount"),
+    "means": _l("Means of payment"),
+    "date": _l("Date"),
+    "reverses": _l("Reverses entries"),
+    "outstanding": _l("Still owed"),
+    "currency": _l("Currency"),
 }
 
 #: Flags the core records, offered as suggestions in the list's filter.
 KNOWN_FLAGS: tuple[str, ...] = tuple(Flag)
+
+
+def decision_label(data: Mapping[str, Any]) -> str:
+    """The outcome of a decision event's data (``outcome``, or round one's ``decision``)."""
+    return label(DECISION_OUTCOMES, data.get("outcome") or data.get("decision"))
 
 
 def label(mapping: Mapping[str, Any], key: str | None) -> str:

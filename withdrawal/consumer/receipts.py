@@ -1,14 +1,17 @@
-"""The on-screen receipt (R10), its PDF, and the Annex I(B) model withdrawal form."""
+"""The on-screen receipt (R10) that is also the status page, its PDF, and the Annex I(B) model
+withdrawal form."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, request
+from flask import Response, abort, make_response, request
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 
 from .. import spool
+from ..backoffice import load_standing
 from ..guard import DatabaseUnavailable, with_database
 from ..i18n import current_language, gettext
 from ..links import reference_from_token
@@ -42,7 +45,9 @@ def _statement(token: str) -> StoredStatement | SpooledStatement | None:
 
 
 def receipt(token: str) -> ResponseReturnValue:
-    """The on-screen receipt (R10), reached through the signed link only."""
+    """The on-screen receipt (R10), reached through the signed link only; since issue 14 also
+    the status page: each line's state, the refund and its last day, the return
+    instructions and the decisions. Never cached: it changes with every decision."""
     statement = _statement(token)
     if statement is None:
         return not_shown()
@@ -50,9 +55,13 @@ def receipt(token: str) -> ResponseReturnValue:
         return spooled_receipt(statement.content)
     content = statement.content
     local_zone = content.get("timezone") or trader().timezone
-    ZoneInfo(local_zone)  # a stored zone that no longer exists would fail here, loudly
-    return render_page("RECEIPT", statement=statement, content=content, local_zone=local_zone,
-                       token=token)
+    today = datetime.now(ZoneInfo(local_zone)).date()  # a stored zone that vanished fails here
+    standing = load_standing(statement.reference, today=today)
+    response = make_response(render_page(
+        "RECEIPT", statement=statement, content=content, local_zone=local_zone, token=token,
+        standing=standing))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def receipt_pdf_download(token: str) -> ResponseReturnValue:

@@ -1,6 +1,7 @@
 """The e-mails owed for a statement, composed in the consumer's language: the acknowledgement
-with its PDF (Art. 11a(4)), the short notice to the order's address when it differs (R22), and
-the shop's copy (``WITHDRAWAL_NOTIFY``). No advertising, ever."""
+with its PDF (Art. 11a(4)), the short notice to the order's address when it differs (R22), the
+shop's copy (``WITHDRAWAL_NOTIFY``) and the notice of each decision (``notices.py``). No
+advertising, ever."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from ..receipt.issue import check_url
 from ..statement import Purpose, StatementContent
 from ..storage.statements import StoredStatement
 from ..templating import base_context
+from .notices import notice_context, notice_subject
 
 
 class FrozenMessage(Message):
@@ -52,18 +54,26 @@ def sender() -> str:
     return str(configured or config_value("TRADER_EMAIL"))
 
 
+#: The templates of the messages that are not the acknowledgement (``receipt``).
+TEMPLATES = {Purpose.ORDER_NOTICE: "notice", Purpose.DECISION_NOTICE: "decision"}
+
+
 def compose(
     statement: StoredStatement, purpose: str, recipient: str, *, pdf: bytes | None,
-    link_base: str | None,
+    link_base: str | None, event_seq: int | None = None,
 ) -> FrozenMessage:
-    """The message for one outbox entry."""
+    """The message for one outbox entry (``event_seq``: the decision a notice is about)."""
     content = statement.content
     locale = _locale_for(purpose, content)
     with force_locale(locale):
         context = _context(statement, purpose, link_base)
-        template = "notice" if purpose == Purpose.ORDER_NOTICE else "receipt"
+        subject = _subject(purpose, content)
+        if purpose == Purpose.DECISION_NOTICE:
+            context.update(notice_context(statement, event_seq))
+            subject = notice_subject(context["outcome"], statement.reference)
+        template = TEMPLATES.get(Purpose(purpose), "receipt")
         message = FrozenMessage(
-            subject=_subject(purpose, content),
+            subject=subject,
             recipients=[_addressee(purpose, content, recipient)],
             body=render_template(f"withdrawal/email/{template}.txt", **context),
             html=render_template(f"withdrawal/email/{template}.html", **context),
@@ -99,7 +109,7 @@ def _addressee(
     purpose: str, content: StatementContent, recipient: str,
 ) -> str | tuple[str, str]:
     """The consumer's name as display name: Flask-Mail encodes it, so it cannot add a header."""
-    if purpose == Purpose.ACKNOWLEDGEMENT:
+    if purpose in (Purpose.ACKNOWLEDGEMENT, Purpose.DECISION_NOTICE):
         return (" ".join(str(content["name"]).split()), recipient)
     return recipient
 

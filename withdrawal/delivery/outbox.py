@@ -31,6 +31,7 @@ class Entry:
     payload: str | None = None  # a webhook's body
     message_id: str | None = None  # a webhook's id
     anchor_id: int | None = None
+    event_seq: int | None = None  # the decision a decision notice is about
 
 
 def claim_due(
@@ -54,7 +55,7 @@ def _due_query(engine: Engine, limit: int, reference: str | None, now: datetime)
     query = (
         select(outbox.c.id, outbox.c.reference, outbox.c.purpose, outbox.c.recipient,
                outbox.c.attempts, outbox.c.link_base, outbox.c.payload, outbox.c.message_id,
-               outbox.c.anchor_id)
+               outbox.c.anchor_id, outbox.c.event_seq)
         .where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
         .order_by(outbox.c.next_attempt_at, outbox.c.id)
         .limit(limit)
@@ -68,7 +69,7 @@ def _due_query(engine: Engine, limit: int, reference: str | None, now: datetime)
 
 def _entry(row: Row[Any]) -> Entry:
     return Entry(row.id, row.reference, row.purpose, row.recipient, row.attempts + 1,
-                 row.link_base, row.payload, row.message_id, row.anchor_id)
+                 row.link_base, row.payload, row.message_id, row.anchor_id, row.event_seq)
 
 
 def mark_sent(

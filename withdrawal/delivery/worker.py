@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 #: Seconds to wait for the SMTP server before an attempt counts as failed.
 SMTP_TIMEOUT = 30
 
+#: Messages sent without the acknowledgement's PDF.
+WITHOUT_PDF = (Purpose.ORDER_NOTICE, Purpose.DECISION_NOTICE)
+
 
 @dataclass
 class DeliveryReport:
@@ -80,9 +83,9 @@ def _message(entry: outbox.Entry) -> FrozenMessage:
     if statement is None:
         raise LookupError(f"statement {entry.reference} not found")
     pdf = (receipt_pdf(engine, statement, entry.link_base)
-           if entry.purpose != Purpose.ORDER_NOTICE else None)
+           if entry.purpose not in WITHOUT_PDF else None)
     return compose(statement, entry.purpose, entry.recipient, pdf=pdf,
-                   link_base=entry.link_base)
+                   link_base=entry.link_base, event_seq=entry.event_seq)
 
 
 class _TimeoutConnection(Connection):

@@ -10,6 +10,8 @@ from decimal import Decimal
 from ..domain import Order, OrderLine, ProductKind
 
 _KEY = ProductKind.DIGITAL_CONTENT
+#: The standard delivery cost of the demo orders with goods (refunded when all is withdrawn).
+DELIVERY_COST = Decimal("4.90")
 
 
 @dataclass(frozen=True)
@@ -87,8 +89,10 @@ class DemoOrders:
         if case is None or case.email != email.strip().lower():
             return None
         lines, concluded, info_given = _builders(self._clock())[case.number]()
+        goods = any(line.kind is ProductKind.GOODS for line in lines)
         return Order(
             number=case.number, email=case.email, customer_name="Demo Customer",
             concluded_at=concluded, lines=tuple(lines), country="IT", currency="EUR",
             withdrawal_info_given_at=concluded if info_given else None,
+            delivery_cost=DELIVERY_COST if goods else None,
         )

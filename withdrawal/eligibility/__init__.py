@@ -11,9 +11,26 @@ the interpretations chosen are in docs/legal-engine.md.
 
 from __future__ import annotations
 
-from .model import STATUS_MESSAGES, Assessment, ShopPolicy, Status, status_message
+from .model import (
+    STATUS_MESSAGES,
+    Assessment,
+    ShopPolicy,
+    Status,
+    period_ended,
+    status_message,
+)
 from .periods import Calendar, PeriodEnd, add_months, holiday_dates, is_day_off, period_end
 from .reasons import CATALOGUE, N_, Reason, ReasonType
+from .refunds import (
+    REFUND_DAYS,
+    RETURN_DAYS,
+    RefundLine,
+    is_overdue,
+    may_withhold,
+    refund_amount,
+    refund_deadline,
+    return_deadline,
+)
 from .rules import assess, assess_order
 from .wording import say_once
 from .zones import COUNTRY_ZONES, consumer_timezone, country_zones, normalise_country
@@ -26,8 +43,11 @@ __all__ = [
     "Assessment",
     "Calendar",
     "PeriodEnd",
+    "REFUND_DAYS",
+    "RETURN_DAYS",
     "Reason",
     "ReasonType",
+    "RefundLine",
     "ShopPolicy",
     "Status",
     "add_months",
@@ -37,8 +57,14 @@ __all__ = [
     "country_zones",
     "holiday_dates",
     "is_day_off",
+    "is_overdue",
+    "may_withhold",
     "normalise_country",
     "period_end",
+    "period_ended",
+    "refund_amount",
+    "refund_deadline",
+    "return_deadline",
     "say_once",
     "status_message",
 ]

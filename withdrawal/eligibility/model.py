@@ -85,6 +85,12 @@ class Assessment:
     policy_deadline: datetime | None = None
 
     @property
+    def period_ended(self) -> bool:
+        """Whether the statutory period had ended at ``assessed_at``, whatever the status: an
+        excluded line can be out of time as well, and both are shown together."""
+        return self.deadline is not None and self.assessed_at > self.deadline
+
+    @property
     def codes(self) -> tuple[str, ...]:
         """The codes of the reasons, in order."""
         return tuple(reason.code for reason in self.reasons)
@@ -118,6 +124,15 @@ class Assessment:
             reasons=tuple(Reason.from_json(r) for r in data.get("reasons", ())),
             policy_deadline=_instant(data.get("policy_deadline"), data.get("deadline_timezone")),
         )
+
+
+def period_ended(snapshot: Mapping[str, Any]) -> bool:
+    """``Assessment.period_ended`` for a stored snapshot (``to_json()``, also of statements
+    recorded before this function existed)."""
+    deadline, assessed_at = snapshot.get("deadline"), snapshot.get("assessed_at")
+    if not deadline or not assessed_at:
+        return False
+    return datetime.fromisoformat(str(assessed_at)) > datetime.fromisoformat(str(deadline))
 
 
 def _iso(value: date | None) -> str | None:

@@ -51,6 +51,7 @@ from .document import (
     styles,
     table_style,
 )
+from .returns import returns_section
 
 
 def attachment_name(reference: str) -> str:
@@ -161,6 +162,7 @@ def _receipt_story(ctx: _Receipt, statement_hash: str) -> list[Flowable]:
         *_labels(ctx),
         *_meaning(ctx),
         *_next_steps(ctx),
+        *returns_section(ctx.statement, ctx.gettext, ctx.locale),
         *_fingerprint(ctx, statement_hash),
     ]
 

@@ -130,13 +130,15 @@ def _record(
 
 def owe_message(
     conn: Connection, reference: str, recipient: Recipient, *, link_base: str | None,
-    now: datetime,
+    now: datetime, event_seq: int | None = None,
 ) -> int:
-    """One more outbox entry for ``reference``, due at once; returns its id."""
+    """One more outbox entry for ``reference``, due at once; returns its id. ``event_seq``:
+    the chain entry the message is about (a decision notice)."""
     result = conn.execute(insert(outbox).values(
         reference=reference, purpose=str(recipient.purpose), recipient=recipient.address,
         link_base=link_base, status="pending", attempts=0, next_attempt_at=now,
         created_at=now, payload=recipient.payload, message_id=recipient.message_id,
+        event_seq=event_seq,
     ))
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 

@@ -4,9 +4,9 @@
 ``ledger`` is the append-only hash chain and the source of truth; ``statements`` and
 ``statement_lines`` are search indexes over it that ``verify`` checks against the chain;
 ``outbox`` holds the messages owed, ``documents`` the documents kept byte for byte, ``anchors``
-the chain heads recorded with witnesses outside the database. The audit
-area's ``decisions_index`` is derived from the chain's decision events (it can always be
-rebuilt from them) and ``verifications`` only remembers results of ``verify``."""
+the chain heads recorded with witnesses outside the database. ``line_decisions`` is derived
+from the chain's decision events (it can always be rebuilt from them) and ``verifications``
+only remembers results of ``verify``."""
 
 from __future__ import annotations
 
@@ -144,6 +144,7 @@ outbox = Table(
     # A webhook's exact body, so that every attempt sends the same bytes (its webhook-id is
     # message_id, set when the entry is owed).
     Column("payload", Text),
+    Column("event_seq", BigInteger),  # the decision a decision-notice is about
     Index("ix_withdrawal_outbox_due", "status", "next_attempt_at"),
 )
 
@@ -158,24 +159,31 @@ documents = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
-decisions_index = Table(
-    "withdrawal_decisions_index",
+line_decisions = Table(
+    "withdrawal_line_decisions",
     metadata,
+    # One row per line of every statement with a decision (a statement without lines has one
+    # row, line "*"): where the line stands after its decisions, folded from the chain's
+    # decision events (storage/decisions.py rebuilds it from them at any time).
     Column("reference", String(16), primary_key=True),
-    # The statement's place in the list, copied so that a list filtered by decision state is
-    # read in order from this table's own index.
+    Column("line_id", Text, primary_key=True),
+    # The statement's place in the list, copied so that a list filtered by line state is read
+    # from this table's own index.
     Column("submitted_at", UTCDateTime, nullable=False),
     Column("seq", BigInteger, nullable=False),
-    # undecided (only a key revocation so far), accepted, rejected, refunded
-    Column("state", String(16), nullable=False),
-    Column("refund_due", Date),
+    Column("state", String(16), nullable=False),  # undecided, accepted, rejected, refunded
+    Column("goods", Boolean, nullable=False),
+    Column("refund_due", Date),  # the refund's last day (Art. 13(1)), once accepted
+    Column("withheld", Boolean, nullable=False),  # Art. 13(3): goods accepted, not yet back
     Column("refunded_on", Date),
     Column("key_revoked_at", UTCDateTime),
+    Column("returned_on", Date),
+    Column("overdue_signalled_at", UTCDateTime),  # refund_overdue sent (a refund-overdue event)
     Column("decided_at", UTCDateTime, nullable=False),
-    Column("last_seq", BigInteger, nullable=False),  # the latest decision event applied
-    # Serves the list filtered by state or refund (due dates follow submission dates) and the
-    # overview's refunds (accepted and not yet refunded: a small working set).
-    Index("ix_withdrawal_decisions_index_list", "state", "submitted_at", "seq"),
+    Column("last_seq", BigInteger, nullable=False),  # the latest event applied
+    # Serves the list filtered by line state or refund (due dates follow submission dates), and
+    # the refunds overview and overdue signals (accepted lines: a small working set).
+    Index("ix_withdrawal_line_decisions_list", "state", "submitted_at", "seq"),
 )
 
 verifications = Table(

@@ -1,0 +1,85 @@
+"""The list's filters by line decision (issue 14): a statement matches when at least one of
+its lines does. One of them orders the list from ``withdrawal_line_decisions`` and its
+(state, submitted_at, seq) index, taking for each statement only its first matching line, so
+a rare state does not mean scanning every statement and no statement is listed twice; any
+other is an uncorrelated IN over the same index."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
+
+from ..storage.tables import line_decisions, statements
+
+#: Line conditions on a table that has the index's columns (the index or an alias of it).
+LineWhere = Callable[[Any], list[ColumnElement[bool]]]
+
+
+def _decision(decision: str) -> LineWhere | None:
+    """The line condition of a decision filter (None: none, or "undecided", which also
+    matches statements without a row)."""
+    if decision == "key-revoked":
+        return lambda t: [t.c.key_revoked_at.is_not(None)]
+    if decision == "returned":
+        return lambda t: [t.c.returned_on.is_not(None)]
+    if decision in ("accepted", "rejected", "refunded"):
+        return lambda t: [t.c.state == decision]
+    return None
+
+
+def _refund(refund: str, today: date) -> LineWhere | None:
+    """Accepted lines whose refund is overdue, withheld for the goods, or due (not overdue)."""
+    if refund not in ("due", "overdue", "withheld"):
+        return None
+
+    def where(t: Any) -> list[ColumnElement[bool]]:
+        due, withheld = t.c.refund_due, t.c.withheld
+        found = {"overdue": [due < today, withheld.is_(False)],
+                 "withheld": [withheld.is_(True)],
+                 "due": [or_(due >= today, withheld.is_(True))]}[refund]
+        return [t.c.state == "accepted", *found]
+
+    return where
+
+
+def driving(decision: str, refund: str, today: date) -> LineWhere | None:
+    """The filter that orders the list from the index, if any."""
+    return _decision(decision) or _refund(refund, today)
+
+
+def is_driven(decision: str, refund: str) -> bool:
+    return driving(decision, refund, date.min) is not None
+
+
+def first_line(where: LineWhere) -> list[ColumnElement[bool]]:
+    """``where`` on the index's rows, and only the first matching line of each statement."""
+    other = line_decisions.alias("first_line")
+    # The condition sits inside the aggregate, so that the subquery reads the statement's own
+    # rows through the primary key (reference, line_id), never a range of the (state, ...)
+    # indexes: a planner without statistics would otherwise scan one per listed row.
+    first = (select(func.min(case((and_(*where(other)), other.c.line_id))))
+             .where(other.c.reference == line_decisions.c.reference)
+             .scalar_subquery())
+    return [*where(line_decisions), line_decisions.c.line_id == first]
+
+
+def _any_line(where: list[ColumnElement[bool]], table: Any) -> ColumnElement[bool]:
+    return statements.c.seq.in_(select(table.c.seq).where(*where))
+
+
+def other_conditions(decision: str, refund: str, today: date) -> list[ColumnElement[bool]]:
+    """The decision filters that do not order the list, as IN conditions on the statements."""
+    by_decision, by_refund = _decision(decision), _refund(refund, today)
+    found: list[ColumnElement[bool]] = []
+    # The decision filter orders the list when there is one, else the refund filter does.
+    if by_decision is not None and by_refund is not None:
+        alias = line_decisions.alias()
+        found.append(_any_line(by_refund(alias), alias))
+    if decision == "undecided":
+        alias, every = line_decisions.alias(), line_decisions.alias()
+        found.append(or_(~_any_line([], every),
+                         _any_line([alias.c.state == "undecided"], alias)))
+    return found
