@@ -92,8 +92,8 @@ def test_the_audit_area_works_with_csrf_disabled(app: Flask) -> None:
     assert reference
     detail = client.get(f"/withdrawal/audit/statements/{reference.group(0)}", headers=auth)
     assert detail.status_code == 200
-    decided = client.post(f"/withdrawal/audit/statements/{reference.group(0)}/decision/accepted",
-                          headers=auth, data={"accepted-note": ""})
+    decided = client.post(f"/withdrawal/audit/statements/{reference.group(0)}/decisions",
+                          headers=auth, data={"decide-outcome": "accepted", "decide-lines": "1"})
     assert decided.status_code == 302
 
 

@@ -62,16 +62,27 @@ def order_again(number: str, email: str) -> Order | None:
 
 @dataclass(frozen=True)
 class LawContext:
-    """What the legal engine needs beyond the order: the trader's country and zone, and policy."""
+    """What the legal engine needs beyond the order: the trader's country and zone, the shop's
+    policy, and where goods go back and at whose cost (``WITHDRAWAL_RETURN_ADDRESS``, default
+    the trader's address; ``WITHDRAWAL_RETURN_COSTS``, Art. 14(1))."""
 
     trader: Trader
     policy: ShopPolicy
+    return_address: str | None = None
+    return_costs: str = "consumer"
+
+    @property
+    def returns_to(self) -> str:
+        return self.return_address or self.trader.address
 
 
 def law_context() -> LawContext:
-    """The app's trader and shop policy (``WITHDRAWAL_PREORDER_CANCEL_DAYS_BEFORE_RELEASE``)."""
+    """The app's trader, shop policy (``WITHDRAWAL_PREORDER_CANCEL_DAYS_BEFORE_RELEASE``) and
+    return instructions."""
     days = config_value("PREORDER_CANCEL_DAYS_BEFORE_RELEASE")
-    return LawContext(trader(), ShopPolicy(preorder_cancel_days_before_release=days))
+    return LawContext(trader(), ShopPolicy(preorder_cancel_days_before_release=days),
+                      return_address=config_value("RETURN_ADDRESS"),
+                      return_costs=str(config_value("RETURN_COSTS")))
 
 
 def assess_lines(

@@ -190,8 +190,8 @@ def _returns(order: Order, law: LawContext, at: datetime) -> ReturnsJSON:
     """Where, by when and at whose cost goods go back (Art. 14(1))."""
     calendar = Calendar.for_parties(order.country, law.trader.country, law.trader.timezone)
     return {
-        "address": str(config_value("RETURN_ADDRESS") or law.trader.address),
-        "costs": str(config_value("RETURN_COSTS")),
+        "address": law.returns_to,
+        "costs": law.return_costs,
         "until": return_deadline(at, calendar).last_day.isoformat(),
     }
 
