@@ -67,12 +67,12 @@ def statement_content(
     reference: str, at: datetime, *, name: str = "Ann Example", email: str = "ann@example.com",
     order_number: str = "1001", order_matched: bool = True,
     statuses: Sequence[str] = ("withdrawable",), contract_description: str | None = None,
-    flags: list[str] | None = None,
+    flags: list[str] | None = None, lines: Sequence[Any] | None = None,
 ) -> StatementContent:
     """A statement's content with every key the app records: a licence key per status in
     ``statuses`` when the order matched; without lines, with a description and the
-    ``order-not-found`` flag when it did not."""
-    lines: list[LineJSON] = [
+    ``order-not-found`` flag when it did not; ``lines`` replaces the generated lines."""
+    recorded: list[LineJSON] = list(lines) if lines is not None else [
         {"line_id": str(n), "title": f"Licence key {n}", "quantity": 1, "unit_price": "19.90",
          "kind": "digital-content", "assessment": assessment(str(n), status)}
         for n, status in enumerate(statuses, start=1)
@@ -86,7 +86,7 @@ def statement_content(
         "order_email": "ann@example.com" if order_matched else None,
         "contract_description": contract_description,
         "currency": "EUR", "trader": {"name": "Demo", "address": "", "email": ""},
-        "lines": lines,
+        "lines": recorded,
         "labels": {"locale": "en", "entry": "Withdraw from contract here",
                    "confirm": "Confirm withdrawal", "verified": True, "source": "CRD",
                    "overridden": False},
