@@ -45,7 +45,8 @@ def test_the_document_is_valid_openapi_3_1(api_app: Flask) -> None:
     assert document["openapi"] == "3.1.0"
     assert document["servers"] == [{"url": "/withdrawal/api/v1"}]
     assert set(document["paths"]) == {"/labels", "/lookup", "/statements",
-                                      "/statements/{reference}"}
+                                      "/statements/{reference}",
+                                      "/statements/{reference}/decisions"}
     assert set(document["paths"]["/statements"]) == {"post", "get"}
 
 

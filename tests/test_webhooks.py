@@ -21,7 +21,9 @@ from support import Consumer, SMTPServer, settle
 from webhook_support import SECRET, Receiver
 
 from withdrawal.audit.retention import erase_statement
+from withdrawal.backoffice import record_decision
 from withdrawal.config import ConfigurationError
+from withdrawal.decisions import DecisionRefused
 from withdrawal.delivery.webhooks import owe_webhooks, sign
 from withdrawal.delivery.worker import deliver_due
 from withdrawal.statement import WebhookEvent
@@ -163,23 +165,43 @@ def test_only_subscribed_events_are_sent(
     app.extensions["withdrawal"].engine.dispose()
 
 
-def test_decision_recorded_can_be_owed_by_the_lifecycle(
+def test_a_decision_through_the_python_api_is_a_webhook(
     app_config: dict[str, Any], receiver: Receiver,
 ) -> None:
-    """The statement lifecycle (issue 14) owes ``decision.recorded`` in its transaction."""
+    """``decision.recorded`` is owed with the decision (``backoffice.record_decision``, which
+    the audit pages and the JSON API use) and delivered after commit; a refusal owes none."""
     app = create_app({**app_config, "WITHDRAWAL_WEBHOOKS": [
         {"url": receiver.url, "secret": SECRET, "events": ["decision.recorded"]}]})
     reference = withdraw(app, app.test_client())
     assert not receiver.received
     with app.app_context():
-        with app.extensions["withdrawal"].engine.begin() as conn:
-            owe_webhooks(conn, reference, WebhookEvent.DECISION_RECORDED,
-                         {"decision": "accepted"}, utcnow())
-        deliver_due()
+        decision = record_decision(reference, "accepted", ["1"], by="clara")
+        with pytest.raises(DecisionRefused):
+            record_decision(reference, "accepted", ["1"], by="clara")
+    settle(app)
     [delivery] = receiver.received
     assert delivery.payload["type"] == "decision.recorded"
-    assert delivery.payload["data"] == {"reference": reference, "decision": "accepted"}
+    assert delivery.payload["data"] == {"reference": reference, "seq": decision["seq"],
+                                        "outcome": "accepted", "lines": ["1"]}
     assert isinstance(delivery.verified, dict)
+    assert verify_chain(app.extensions["withdrawal"].engine).ok
+    app.extensions["withdrawal"].engine.dispose()
+
+
+def test_the_lifecycle_owes_webhooks_in_its_transaction(
+    app_config: dict[str, Any], receiver: Receiver,
+) -> None:
+    app = create_app({**app_config, "WITHDRAWAL_WEBHOOKS": [
+        {"url": receiver.url, "secret": SECRET, "events": ["decision.recorded"]}]})
+    reference = withdraw(app, app.test_client())
+    with app.app_context():
+        with app.extensions["withdrawal"].engine.begin() as conn:
+            owed = owe_webhooks(conn, reference, WebhookEvent.DECISION_RECORDED,
+                                {"outcome": "accepted"}, utcnow())
+        deliver_due()
+    [delivery] = receiver.received
+    assert owed == 1 and delivery.payload["data"] == {"reference": reference,
+                                                      "outcome": "accepted"}
     app.extensions["withdrawal"].engine.dispose()
 
 

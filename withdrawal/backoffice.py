@@ -10,8 +10,9 @@ are overdue. Call the app-level functions inside an app context::
 
 A decision is appended to the chain with the per-line index rewritten in one transaction,
 under the chain's lock, after the order of states was checked (``withdrawal.decisions``); the
-notice to the consumer is owed in the same transaction (``WITHDRAWAL_DECISION_NOTICES``) and
-sent by the delivery worker. docs/decisions.md maps the exceptions to HTTP answers.
+notice to the consumer (``WITHDRAWAL_DECISION_NOTICES``) and the ``decision.recorded``
+webhooks (``WITHDRAWAL_WEBHOOKS``) are owed in the same transaction and sent by the delivery
+worker. docs/decisions.md maps the exceptions to HTTP answers.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ from sqlalchemy import Connection, Engine, select
 
 from .config import config_value
 from .decisions import (
+    DecisionEntry,
     DecisionRefused,
     DecisionRequest,
+    InvalidDecision,
     Outcome,
     Refund,
     check_request,
@@ -43,11 +46,13 @@ from .decisions import (
     reversed_by,
     state_json,
 )
-from .decisions.outcomes import CheckedDecision
+from .decisions.outcomes import CheckedDecision, problem
+from .delivery.webhooks import Endpoint, decision_data, endpoints, owe_webhooks
 from .delivery.worker import deliver_in_background
+from .eligibility.reasons import N_
 from .signals import decision_recorded, refund_overdue
 from .state import state, trader
-from .statement import EventType, Purpose
+from .statement import EventType, Purpose, WebhookEvent
 from .storage.chain import lock_head
 from .storage.decisions import Decided, load_decided, overdue_unsignalled, reindex
 from .storage.statements import Recipient, append_event, owe_message, utcnow
@@ -63,31 +68,38 @@ class StatementNotFound(LookupError):
 @dataclass(frozen=True)
 class DecisionContext:
     """What a decision needs from the shop: the trader's country and zone (the refund's
-    calendar), the trader's date today, and the outcomes the consumer is told of."""
+    calendar), the trader's date today, the outcomes the consumer is told of, and the
+    webhook endpoints (those subscribed to ``decision.recorded`` are told)."""
 
     trader_country: str
     trader_timezone: str
     today: date
     notices: frozenset[str] = frozenset()
+    webhooks: tuple[Endpoint, ...] = ()
 
 
 @dataclass(frozen=True)
 class Recorded:
-    """A recorded decision: its chain entry, the event's data, the decision as JSON, and the
-    outbox entry of its notice (None when none is owed)."""
+    """A recorded decision: its chain entry, the event's data, the decision as JSON, the
+    outbox entry of its notice (None when none is owed) and how many webhooks are owed.
+    ``created`` is False for a repetition under the same key (nothing new was recorded)."""
 
     reference: str
     seq: int
     data: dict[str, Any]
     decision: dict[str, Any]
     notice: int | None
+    webhooks: int = 0
+    created: bool = True
 
 
 def record(engine: Engine, reference: str, request: DecisionRequest,
-           context: DecisionContext) -> Recorded:
+           context: DecisionContext, *, key: str = "") -> Recorded:
     """Check ``request`` against the statement and the order of states, then append it, rewrite
-    the index and owe the notice, in one transaction. Raises :class:`StatementNotFound`,
-    ``InvalidDecision`` or ``DecisionRefused``; nothing is recorded then."""
+    the index and owe the notice and the webhooks, in one transaction. Raises
+    :class:`StatementNotFound`, ``InvalidDecision`` or ``DecisionRefused``; nothing is recorded
+    then. ``key`` (e.g. from an ``Idempotency-Key``): a decision of this statement recorded
+    under the same key is returned again (``created`` False) instead of being repeated."""
     with engine.begin() as conn:
         lock_head(conn)  # serialises deciders: the check sees every earlier decision
         decided = load_decided(conn, reference)
@@ -95,15 +107,38 @@ def record(engine: Engine, reference: str, request: DecisionRequest,
             raise StatementNotFound(f"no statement {reference}")
         line_ids = [str(line["line_id"]) for line in decided.content.get("lines") or []]
         checked = check_request(request, line_ids, today=context.today)
+        earlier = _under_key(decided.folded.decisions, key)
+        if earlier is not None:
+            return _repeated(reference, earlier, checked)
         problems = guard(decided.folded, checked)
         if problems:
             raise DecisionRefused(problems)
-        data = _event_data(decided, checked, context)
+        data = {**_event_data(decided, checked, context), **({KEY: key} if key else {})}
         seq = append_event(conn, reference, EventType.DECISION, data)
         after = reindex(conn, reference)
         assert after is not None
         notice = _owe_notice(conn, decided, checked.outcome, seq, context.notices)
-    return Recorded(reference, seq, data, decision_json(after.folded.decisions[-1]), notice)
+        hooks = owe_webhooks(conn, reference, WebhookEvent.DECISION_RECORDED,
+                             decision_data(seq, data), utcnow(), hooks=context.webhooks)
+    return Recorded(reference, seq, data, decision_json(after.folded.decisions[-1]), notice,
+                    hooks)
+
+
+#: Where a decision's key (``record(..., key=...)``) is kept in its event's data.
+KEY = "request_key"
+
+
+def _under_key(decisions: Iterable[DecisionEntry], key: str) -> DecisionEntry | None:
+    return next((entry for entry in decisions if key and entry.data.get(KEY) == key), None)
+
+
+def _repeated(reference: str, earlier: DecisionEntry, checked: CheckedDecision) -> Recorded:
+    """The decision recorded under this key, if the request is the same one again."""
+    if (earlier.outcome, earlier.lines) != (checked.outcome, checked.lines):
+        raise InvalidDecision(problem("key-reused", "key", N_(
+            "This key was already used for another decision.")))
+    return Recorded(reference, earlier.seq, dict(earlier.data), decision_json(earlier),
+                    None, created=False)
 
 
 def _event_data(decided: Decided, checked: CheckedDecision,
@@ -133,10 +168,12 @@ def _owe_notice(conn: Connection, decided: Decided, outcome: Outcome, seq: int,
 
 
 def decision_context() -> DecisionContext:
-    """The app's trader, today in the trader's zone, and ``WITHDRAWAL_DECISION_NOTICES``."""
+    """The app's trader, today in the trader's zone, ``WITHDRAWAL_DECISION_NOTICES`` and
+    ``WITHDRAWAL_WEBHOOKS``."""
     shop = trader()
     return DecisionContext(shop.country, shop.timezone, trader_today(),
-                           frozenset(str(o) for o in config_value("DECISION_NOTICES") or ()))
+                           frozenset(str(o) for o in config_value("DECISION_NOTICES") or ()),
+                           tuple(endpoints()))
 
 
 def trader_today() -> date:
@@ -168,10 +205,14 @@ def record_decision(
 
 
 def after_decision(recorded: Recorded) -> None:
-    """Committed: tell the shop (``decision_recorded``) and start the notice's delivery. A
-    failing receiver is logged; the decision stands."""
+    """Committed: tell the shop (``decision_recorded``) and start delivering the notice and
+    the webhooks. A failing receiver is logged; the decision stands. Nothing for a repetition
+    (``created`` False): it was all done the first time."""
+    if not recorded.created:
+        return
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if recorded.notice is not None and config_value("DELIVER_AFTER_COMMIT"):
+    owed = recorded.notice is not None or recorded.webhooks > 0
+    if owed and config_value("DELIVER_AFTER_COMMIT"):
         deliver_in_background(app, recorded.reference)
     try:
         decision_recorded.send(app, reference=recorded.reference,

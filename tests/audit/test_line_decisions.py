@@ -12,10 +12,11 @@ import json
 import zipfile
 from typing import Any
 
-from audit.support import record
+from audit.support import basic, record
 from flask import Flask
 from flask.testing import FlaskClient
-from support import assessment, csrf_token, engine_of
+from support import assessment, csrf_token, engine_of, settle
+from webhook_support import SECRET, Receiver
 
 from withdrawal import signals
 from withdrawal.audit.decisions import Decision, record_decision
@@ -74,6 +75,27 @@ def test_deciding_line_by_line_from_the_statements_page(
     data = [e["data"] for e in events_of(engine_of(app), reference)]
     assert [d["outcome"] for d in data] == ["rejected", "accepted", "corrected", "accepted"]
     assert data[2]["reverses"] == [events_of(engine_of(app), reference)[0]["seq"]]
+
+
+def test_a_decision_from_the_page_reaches_the_webhook_receiver(make_app: Any) -> None:
+    """``decision.recorded`` is owed by the one function that records decisions, so a
+    decision made on the audit page is told to back offices as one made through the API."""
+    receiver = Receiver().start()
+    try:
+        app = make_app(WITHDRAWAL_DELIVER_AFTER_COMMIT=True, WITHDRAWAL_WEBHOOKS=[
+            {"url": receiver.url, "secret": SECRET, "events": ["decision.recorded"]}])
+        auditor = app.test_client()
+        auditor.environ_base.update(HTTP_AUTHORIZATION=basic()["Authorization"])
+        reference = record(app, lines=lines(("withdrawable", KEY), ("withdrawable", GOODS)))
+        assert decide(auditor, reference, "accepted", "2").status_code == 302
+        settle(app)
+        [delivery] = receiver.received
+    finally:
+        receiver.stop()
+    assert isinstance(delivery.verified, dict), delivery.verified
+    seq = [e for e in events_of(engine_of(app), reference) if e["type"] == "decision"][0]["seq"]
+    assert delivery.payload["data"] == {"reference": reference, "seq": seq,
+                                        "outcome": "accepted", "lines": ["2"]}
 
 
 def test_a_statement_without_lines_is_decided_whole(app: Flask, auditor: FlaskClient) -> None:

@@ -1,6 +1,6 @@
 """The JSON API under ``<prefix>/api/v1``: for storefronts (labels, order look-up, statement
-submission; no token) and back offices (statements; bearer token), described by the OpenAPI
-3.1 document at ``<prefix>/api/v1/openapi.json`` (docs/api.md).
+submission; no token) and back offices (statements, decisions; bearer token), described by
+the OpenAPI 3.1 document at ``<prefix>/api/v1/openapi.json`` (docs/api.md).
 
 :func:`create_blueprint` builds the ``withdrawal_api`` blueprint with every route in one
 table; ``Withdrawal.init_app`` registers it, exempt from CSRF protection (the API keeps no
@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from . import cors, labels, lookup, openapi, records, statements, tokens
+from . import cors, decisions, labels, lookup, openapi, records, statements, tokens
 from .errors import ApiError, api_error, http_error
 
 #: (rule, endpoint, view, method, needs a token): the API's URLs under its prefix.
@@ -22,6 +22,7 @@ ROUTES = (
     ("/statements", "submit", statements.post_statement, "POST", False),
     ("/statements", "statements", records.list_statements, "GET", True),
     ("/statements/<reference>", "statement", records.get_statement, "GET", True),
+    ("/statements/<reference>/decisions", "decide", decisions.post_decision, "POST", True),
 )
 
 #: The endpoints that need a bearer token.

@@ -10,6 +10,7 @@ from flask import request
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
+from ..audit.forms import DecideForm
 from ..consumer.forms import IdentifyForm, SelectForm
 from ..i18n import gettext
 from ..labels import LANGUAGES, base_language
@@ -36,6 +37,21 @@ class StatementForm(FlaskForm):
     email = IdentifyForm.email
     order_number = IdentifyForm.order_number
     description = SelectForm.description
+
+
+class DecisionForm(FlaskForm):
+    """``POST statements/<reference>/decisions``: the audit decision form's limits on the
+    texts (lengths, an ISO date); whether the decision is complete and allowed is
+    ``withdrawal.decisions``' to say."""
+
+    class Meta:
+        csrf = False
+
+    reason = DecideForm.reason
+    amount = DecideForm.amount
+    means = DecideForm.means
+    date = DecideForm.date
+    note = DecideForm.note
 
 
 def json_object() -> dict[str, Any]:

@@ -1,8 +1,7 @@
 """The OpenAPI 3.1 document of the API, served at ``<prefix>/api/v1/openapi.json``.
 
 Assembled from the resource modules: each has its ``PATHS`` and ``SCHEMAS``; a new resource
-(e.g. the decisions of the statement lifecycle) adds its module to :data:`RESOURCES` and its
-route to the blueprint's table."""
+adds its module to :data:`RESOURCES` and its route to the blueprint's table."""
 
 from __future__ import annotations
 
@@ -13,10 +12,10 @@ from typing import Any
 from flask import jsonify, url_for
 from flask.typing import ResponseReturnValue
 
-from . import labels, lookup, records, shapes, statements
+from . import decisions, labels, lookup, records, shapes, statements
 
 #: The modules whose paths and schemas make the document, in the order they are listed.
-RESOURCES: tuple[ModuleType, ...] = (labels, lookup, statements, records)
+RESOURCES: tuple[ModuleType, ...] = (labels, lookup, statements, records, decisions)
 
 DESCRIPTION = """\
 The EU withdrawal function (CRD Art. 11a) for storefronts and back offices.
@@ -27,10 +26,9 @@ address, look-ups are rate-limited per client. Browsers may call them from the o
 `WITHDRAWAL_API_CORS_ORIGINS`.
 
 Back-office endpoints (tag `back office`) need a bearer token from `WITHDRAWAL_API_TOKENS`; they
-answer 404 while no token is configured. Every error is JSON: `{"error": ...}`.
-
-The trader's decisions (`POST statements/{reference}/decisions`) follow with the statement
-lifecycle."""
+answer 404 while no token is configured. Every error is JSON: `{"error": ...}`. They read
+statements with their lines' state, refund and decisions, and record the trader's decisions
+(`POST statements/{reference}/decisions`)."""
 
 
 def merged(part: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -1,10 +1,7 @@
 """The back office's read access (bearer token): ``GET statements``, the audit list's filters
 in keyset pages, and ``GET statements/<reference>``, what was recorded about one statement
-(its content, lines and chain events).
-
-The trader's decisions and each line's state follow with the statement lifecycle (issue 14):
-its ``POST statements/<reference>/decisions`` and the ``decisions`` of a statement are
-added here as their own resource module and paths of the OpenAPI document."""
+(its content, its lines with each one's state now, the refund, the decisions and the chain
+events). The decisions are recorded through :mod:`withdrawal.api.decisions`."""
 
 from __future__ import annotations
 
@@ -21,6 +18,7 @@ from ..audit.queries import Filters, Scope, StatementRow
 from ..i18n import gettext
 from ..state import state
 from ..storage.statements import StoredStatement, events_of, load_statement
+from .decisions import standing_json
 from .errors import fail
 from .shapes import error_response, json_response
 
@@ -87,8 +85,8 @@ def statement_json(statement: StoredStatement) -> dict[str, Any]:
     return {
         "reference": statement.reference, "seq": statement.seq,
         "submitted_at": _iso(statement.submitted_at), "content_hash": statement.content_hash,
-        "entry_hash": statement.entry_hash, "erased": statement.erased,
-        "content": content, "lines": content.get("lines") or [],
+        "entry_hash": statement.entry_hash, "erased": statement.erased, "content": content,
+        **standing_json(statement.reference, list(content.get("lines") or [])),
         "events": [{**event, "recorded_at": _iso(event["recorded_at"])}
                    for event in events_of(state().engine, statement.reference)],
     }
@@ -152,7 +150,8 @@ PATHS: dict[str, Any] = {
     "/statements/{reference}": {"get": {
         "operationId": "getStatement",
         "tags": ["back office"],
-        "summary": "What was recorded about one statement: content, lines, events",
+        "summary": "What was recorded about one statement: content, lines and their "
+                   "state, refund, decisions, events",
         "security": _BEARER,
         "parameters": [{"name": "reference", "in": "path", "required": True,
                         "schema": {"type": "string", "maxLength": 16}}],
@@ -220,7 +219,7 @@ SCHEMAS: dict[str, Any] = {
     "StatementRecord": {
         "type": "object",
         "required": ["reference", "seq", "submitted_at", "content_hash", "entry_hash",
-                     "erased", "content", "lines", "events"],
+                     "erased", "content", "lines", "refund", "decisions", "events"],
         "properties": {
             "reference": {"type": "string"},
             "seq": {"type": "integer"},
@@ -231,7 +230,11 @@ SCHEMAS: dict[str, Any] = {
                        "description": "Personal data erased under the retention period."},
             "content": {"type": "object",
                         "description": "The statement exactly as recorded and hashed."},
-            "lines": {"type": "array", "items": {"type": "object"}},
+            "lines": {"type": "array",
+                      "items": {"$ref": "#/components/schemas/RecordLine"}},
+            "refund": {"$ref": "#/components/schemas/Refund"},
+            "decisions": {"type": "array", "description": "Every decision, oldest first.",
+                          "items": {"$ref": "#/components/schemas/Decision"}},
             "events": {"type": "array", "items": {
                 "type": "object",
                 "required": ["seq", "recorded_at", "type", "data", "hash"],

@@ -23,7 +23,7 @@ import secrets
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -114,10 +114,12 @@ def payload(event: WebhookEvent, data: Mapping[str, Any], at: datetime) -> str:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
-def webhook_recipients(event: WebhookEvent, data: Mapping[str, Any],
-                       at: datetime) -> list[Recipient]:
-    """One outbox recipient per endpoint subscribed to ``event``; one id for the event."""
-    subscribed = [hook for hook in endpoints() if str(event) in hook.events]
+def webhook_recipients(event: WebhookEvent, data: Mapping[str, Any], at: datetime,
+                       hooks: Sequence[Endpoint] | None = None) -> list[Recipient]:
+    """One outbox recipient per endpoint subscribed to ``event`` (of ``hooks``, default the
+    app's); one id for the event."""
+    hooks = endpoints() if hooks is None else hooks
+    subscribed = [hook for hook in hooks if str(event) in hook.events]
     if not subscribed:
         return []
     body, webhook_id = payload(event, data, at), "msg_" + secrets.token_urlsafe(18)
@@ -126,10 +128,20 @@ def webhook_recipients(event: WebhookEvent, data: Mapping[str, Any],
 
 
 def owe_webhooks(conn: Any, reference: str, event: WebhookEvent, data: Mapping[str, Any],
-                 now: datetime) -> None:
-    """In the caller's transaction: the webhooks owed for a fact about ``reference``."""
-    for recipient in webhook_recipients(event, {"reference": reference, **data}, now):
+                 now: datetime, *, hooks: Sequence[Endpoint] | None = None) -> int:
+    """In the caller's transaction: the webhooks owed for a fact about ``reference`` (to
+    ``hooks``, default the app's endpoints); returns how many."""
+    recipients = webhook_recipients(event, {"reference": reference, **data}, now, hooks)
+    for recipient in recipients:
         owe_message(conn, reference, recipient, link_base=None, now=now)
+    return len(recipients)
+
+
+def decision_data(seq: int, data: Mapping[str, Any]) -> dict[str, Any]:
+    """``decision.recorded``: which decision (its chain entry, as ``decisions[].seq`` in
+    ``GET statements/<reference>``), its outcome and the lines it covers (none: the whole
+    statement)."""
+    return {"seq": seq, "outcome": data["outcome"], "lines": list(data.get("lines") or [])}
 
 
 def submitted_data(content: StatementContent) -> dict[str, Any]:
