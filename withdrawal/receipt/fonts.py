@@ -19,8 +19,8 @@ import hashlib
 import io
 import json
 import threading
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import fontpkg  # type: ignore[import-untyped]  # ships no type information
 import fontTools
