@@ -1,6 +1,7 @@
 # make run   - the demo shop on http://127.0.0.1:5000 from fresh demo data (make run PORT=5077)
 # make test  - create .venv, install with test extras, compile translations, run pytest
-# make lint  - ruff and mypy;  make bench - the benchmarks;  make translations - extract/update/compile
+# make lint  - ruff and mypy;  make bench - the benchmarks (make bench-quick: CI sizes);
+# make translations - extract/update/compile
 
 PYTHON ?= python3
 VENV   := .venv
@@ -9,7 +10,7 @@ PORT   ?= 5000
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: run test lint bench translations compile-translations wheel clean
+.PHONY: run test lint bench bench-quick translations compile-translations wheel clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
@@ -37,8 +38,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# Every bench/*.py (not the helpers, bench/_*.py) prints its figures beside their references
+# and writes bench/results/<name>.json (docs/performance.md). BENCH_ARGS, e.g. --url, go to each.
+BENCH_ARGS ?=
 bench: compile-translations
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in bench/[!_]*.py; do echo "== $$script"; \
+		$(BIN)/python $$script $(BENCH_ARGS) || exit 1; done
+
+bench-quick:
+	$(MAKE) bench BENCH_ARGS="--quick $(BENCH_ARGS)"
 
 # Extract every msgid (see babel.cfg) into the template, merge it into each language's catalogue
 # (new entries empty, changed ones fuzzy: tests/i18n fails until a translator has seen them;

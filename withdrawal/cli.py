@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 import click
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import Engine
 
 from . import spool
 from .anchoring.service import anchor_if_due
@@ -20,8 +23,8 @@ from .delivery.worker import deliver_due
 from .evidence_cli import echo_anchor, evidence_commands
 from .receipt.issue import Seal, seal_problems
 from .state import state
-from .storage.documents import check_documents
 from .storage.schema import upgrade_schema
+from .storage.verify import entries as chain_entries
 from .storage.verify import verify_chain
 from .submission import recover_spooled
 
@@ -54,21 +57,40 @@ def verify() -> None:
     """Check the hash chain of statements and events, the search index and the kept documents
     against it, every anchored head (stored anchors, file witnesses, RFC 3161 tokens), and
     each kept document's bytes and seal; name the first problem of each kind and exit 1."""
-    result = verify_chain(state().engine, witness_evidence(config_value("WITNESSES")))
     seal = Seal.configured()
-    documents = check_documents(state().engine, lambda pdf: seal_problems(pdf, seal))
+    with _progress(state().engine) as advance:
+        result = verify_chain(state().engine, witness_evidence(config_value("WITNESSES")),
+                              check_bytes=True, seal_check=lambda pdf: seal_problems(pdf, seal),
+                              progress=advance)
     for note in result.notes:
         click.echo(f"NOTE {note}", err=True)
-    for problem in (*result.problems, *documents.problems):
+    for problem in result.problems:
         click.echo(f"BROKEN {problem}", err=True)
-    if not result.ok or documents.problems:
+    if not result.ok:
         raise SystemExit(1)
     click.echo(f"OK {result.statements} statements")
     if result.anchors:
         click.echo(f"OK {result.anchors} anchored heads")
-    if documents.count:
-        click.echo(f"OK {documents.count} documents ({documents.sealed} sealed)")
+    if result.documents:
+        click.echo(f"OK {result.documents} documents ({result.sealed} sealed)")
     _report_spool()
+
+
+@contextmanager
+def _progress(engine: Engine) -> Iterator[Callable[[int], None] | None]:
+    """A bar with the entries walked, their rate and the time left, on a terminal only (a
+    cron job's log or a pipe gets the report alone)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    started = time.monotonic()
+
+    def rate(_item: object) -> str:
+        return f"{bar.pos / max(time.monotonic() - started, 1e-6):,.0f} entries/s"
+
+    with click.progressbar(length=chain_entries(engine), label="Verifying", file=sys.stderr,
+                           show_eta=True, show_pos=True, item_show_func=rate) as bar:
+        yield bar.update
 
 
 def _report_spool() -> None:

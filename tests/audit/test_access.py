@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from audit.support import EML, PDF, basic, record, store_document
+from audit.support import AUDITOR, EML, PASSWORD, PDF, basic, record, store_document
 from flask import Flask, g
 from flask.testing import FlaskClient
 from support import MakeApp, csrf_token
@@ -164,3 +164,34 @@ def test_hook_wins_over_auditors(app: Flask) -> None:
 
 def test_consumer_pages_stay_open(client: FlaskClient) -> None:
     assert client.get("/withdrawal/").status_code == 200
+
+
+def test_basic_credentials_are_hashed_once_then_remembered(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # scrypt costs 80-320 ms: a session's later pages must not pay it again (issue 16).
+    from werkzeug.security import check_password_hash, generate_password_hash
+
+    from withdrawal.audit import access
+
+    checked: list[str] = []
+
+    def counting(stored: str, password: str) -> bool:
+        checked.append(password)
+        return check_password_hash(stored, password)
+
+    monkeypatch.setattr(access, "check_password_hash", counting)
+    monkeypatch.setattr(access, "_admitted", type(access._admitted)())
+    for _ in range(3):
+        assert client.get("/withdrawal/audit/", headers=basic()).status_code == 200
+    assert checked == [PASSWORD]
+
+    assert client.get("/withdrawal/audit/", headers=basic(password="wrong")).status_code == 401
+    assert checked == [PASSWORD, "wrong"]  # a wrong password is hashed, never remembered
+
+    # A new password in the configuration: the remembered one no longer opens the area.
+    app.config["WITHDRAWAL_AUDITORS"] = {AUDITOR: generate_password_hash(
+        "new password", method="pbkdf2:sha256:1000")}
+    assert client.get("/withdrawal/audit/", headers=basic()).status_code == 401
+    assert client.get("/withdrawal/audit/",
+                      headers=basic(password="new password")).status_code == 200

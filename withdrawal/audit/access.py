@@ -1,10 +1,22 @@
 """Who may enter the audit area. A shop plugs in its own rule (``audit_access``: a callable
 returning True or False, e.g. over Flask-Login's ``current_user``); without one, HTTP Basic
 against ``WITHDRAWAL_AUDITORS`` (user name -> werkzeug password hash). With neither the area
-answers 404: it is never open by default."""
+answers 404: it is never open by default.
+
+A password hash is slow on purpose (scrypt: 80 to 320 ms), and a browser sends the Basic
+credentials with every request: each worker process checks a credential against its hash once,
+then keeps a keyed digest of it (a random key of the process, never in a cookie or on disk)
+for ``REMEMBER`` seconds, so the next pages of the session cost a SHA-256. A changed or
+removed hash in ``WITHDRAWAL_AUDITORS`` no longer matches what was kept."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from functools import cache
 
@@ -18,6 +30,15 @@ from ..state import state
 
 AccessRule = Callable[[], bool]
 REALM = "withdrawal audit"
+
+#: Seconds a credential checked against its hash stays admitted in this process.
+REMEMBER = 15 * 60
+#: Credentials kept at most (the oldest are forgotten first).
+CAPACITY = 256
+
+_KEY = secrets.token_bytes(32)
+_admitted: OrderedDict[bytes, float] = OrderedDict()
+_admitted_lock = threading.Lock()
 
 
 @cache
@@ -54,8 +75,37 @@ def basic_auth_user(auditors: Mapping[str, str]) -> str | None:
     if auth is None or auth.type != "basic" or not auth.username or auth.password is None:
         return None
     stored = auditors.get(auth.username)
+    if stored and _remembered(_digest(auth.username, auth.password, stored)):
+        return auth.username
     valid = check_password_hash(stored or _dummy_hash(), auth.password)
-    return auth.username if stored and valid else None
+    if not (stored and valid):
+        return None
+    _remember(_digest(auth.username, auth.password, stored))
+    return auth.username
+
+
+def _digest(user: str, password: str, stored: str) -> bytes:
+    message = "\0".join((user, password, stored)).encode()
+    return hmac.new(_KEY, message, hashlib.sha256).digest()
+
+
+def _remembered(digest: bytes) -> bool:
+    with _admitted_lock:
+        until = _admitted.get(digest)
+        if until is None:
+            return False
+        if until < time.monotonic():
+            del _admitted[digest]
+            return False
+        return True
+
+
+def _remember(digest: bytes) -> None:
+    with _admitted_lock:
+        _admitted[digest] = time.monotonic() + REMEMBER
+        _admitted.move_to_end(digest)
+        while len(_admitted) > CAPACITY:
+            _admitted.popitem(last=False)
 
 
 def _challenge() -> WWWAuthenticate:

@@ -5,8 +5,9 @@ Noto Sans covers the Latin, Greek and Cyrillic alphabets, so one family serves e
 language. ReportLab can only embed static TrueType outlines, hence the instancing. Instancing the
 full variable font takes several seconds, so the font is first cut down to the Latin, Greek and
 Cyrillic blocks (and its layout tables, which ReportLab does not use, are dropped); that brings
-both instances to under 2 s, paid once per process. Call :func:`register_fonts` at start-up
-(e.g. in a worker's initialisation) to pay it before the first consumer waits for a receipt.
+both instances to under 2 s. The instances are kept on disk (``font_cache.py``), so that cost
+is paid once per machine and font version, not once per process: a fresh process reads them
+back in a few milliseconds.
 Characters outside those blocks (Chinese, Japanese, Korean, symbols, emoji) are set in the
 fallback fonts of ``fallback.py``, loaded only when a text needs them.
 """
@@ -14,17 +15,20 @@ fallback fonts of ``fallback.py``, loaded only when a text needs them.
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
+import json
 import threading
 from pathlib import Path
+from typing import Any
 
 import fontpkg  # type: ignore[import-untyped]  # ships no type information
-from fontTools import subset
-from fontTools.ttLib import TTFont as FontToolsFont
-from fontTools.varLib import instancer
+import fontTools
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+
+from . import font_cache
 
 FAMILY = "WithdrawalNotoSans"
 REGULAR = FAMILY
@@ -49,6 +53,9 @@ _BLOCKS = (
     (0x2212, 0x2212),
     (0xFFFD, 0xFFFD),
 )
+
+# Bump when the way the instances are cut changes: the cached files are named by it.
+RECIPE = 1
 
 _register_lock = threading.Lock()
 
@@ -86,7 +93,32 @@ def _register(name: str, weight: int) -> None:
 
 @functools.lru_cache(maxsize=2)
 def static_instance(weight: int) -> bytes:
-    """A static TrueType instance of Noto Sans at ``weight`` (normal width), as bytes."""
+    """A static TrueType instance of Noto Sans at ``weight`` (normal width), as bytes: read
+    from the cache on disk, cut (and kept there) when it is not."""
+    return font_cache.cached(f"NotoSans-{weight}", cache_key(weight), lambda: _cut(weight))
+
+
+def cache_key(weight: int) -> str:
+    """What the instance's bytes depend on: the variable font, fontTools and the recipe."""
+    recipe = {
+        "font": _variable_font_digest(),
+        "fonttools": fontTools.version,
+        "recipe": RECIPE,
+        "blocks": _BLOCKS,
+        "weight": weight,
+    }
+    return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()
+
+
+@functools.cache
+def _variable_font_digest() -> str:
+    return hashlib.sha256(_variable_font_path().read_bytes()).hexdigest()
+
+
+def _cut(weight: int) -> bytes:
+    from fontTools.ttLib import TTFont as FontToolsFont
+    from fontTools.varLib import instancer  # imported here: slow, and only needed to cut
+
     font = FontToolsFont(io.BytesIO(_reduced_variable_font()), recalcTimestamp=False)
     instancer.instantiateVariableFont(
         font, {"wght": weight, "wdth": 100}, inplace=True, updateFontNames=True
@@ -96,6 +128,9 @@ def static_instance(weight: int) -> bytes:
 
 @functools.lru_cache(maxsize=1)
 def _reduced_variable_font() -> bytes:
+    from fontTools import subset
+    from fontTools.ttLib import TTFont as FontToolsFont
+
     # recalcTimestamp=False keeps head.modified as shipped: the embedded subset, and so the
     # PDF, must be the same bytes in every process.
     font = FontToolsFont(_variable_font_path(), recalcTimestamp=False)
@@ -117,7 +152,7 @@ def _variable_font_path() -> Path:
     return Path(fontpkg.path("Noto Sans", weight=400, style="normal"))
 
 
-def _save(font: FontToolsFont) -> bytes:
+def _save(font: Any) -> bytes:
     out = io.BytesIO()
     font.save(out)
     return out.getvalue()

@@ -76,12 +76,13 @@ def append(
     return Entry(seq, digest)
 
 
-def recompute(row: Row[Any]) -> str:
-    """The hash a ledger row should have, from what is stored now."""
+def recompute(row: Row[Any], body: Mapping[str, Any] | None = None) -> str:
+    """The hash a ledger row should have, from what is stored now (``body``: the row's body
+    already parsed, so that a caller that needs it too parses it once)."""
+    fields = json.loads(row.body) if body is None else body
     return entry_hash(
         seq=row.seq, kind=row.kind, reference=row.reference, recorded_at=row.recorded_at,
-        prev_hash=row.prev_hash, digests=field_digests(json.loads(row.body),
-                                                       erased_fields(row.erased)),
+        prev_hash=row.prev_hash, digests=field_digests(fields, erased_fields(row.erased)),
     )
 
 

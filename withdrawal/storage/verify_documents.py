@@ -1,11 +1,14 @@
 """``verify``'s check of the kept documents against the chain: every document's SHA-256 is the
 one its stored event recorded when it was kept, a document the chain recorded is still kept
 (or was deleted under retention, as the erasure event says), and no document is kept that the
-chain never recorded. Reads one batch of entries' documents at a time (hashes only: the
-bytes are ``documents.check_documents``'s)."""
+chain never recorded. Reads one batch of entries' documents at a time; with ``check_bytes``
+each recorded document's bytes are read too, streamed one document at a time (a few at most
+in memory, whatever the number of documents), hashed against their SHA-256 and, for a sealed
+PDF, handed to the seal check."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -13,10 +16,14 @@ from typing import Any
 
 from sqlalchemy import Connection, func, literal, select, tuple_
 
-from ..statement import STORED_EVENTS, EventType
+from ..statement import STORED_EVENTS, DocumentKind, EventType
+from .documents import SealCheck, is_sealed
 from .tables import documents, ledger
 
 _KIND_OF_EVENT = {str(event): str(kind) for kind, event in STORED_EVENTS.items()}
+
+#: Documents read at a time when their bytes are checked (each may be megabytes).
+STREAM = 4
 
 
 @dataclass(frozen=True)
@@ -37,10 +44,15 @@ class StoredEvent:
 
 
 class DocumentTally:
-    """Counts the documents matched to their stored event during the walk."""
+    """Counts the documents matched to their stored event during the walk; with
+    ``check_bytes`` also checks their bytes (and seals, with ``seal_check``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, check_bytes: bool = False, seal_check: SealCheck | None = None) -> None:
         self.matched = 0
+        self.check_bytes = check_bytes
+        self.seal_check = seal_check
+        self.read = 0  # documents whose bytes were checked
+        self.sealed = 0
 
     def problems(self, conn: Connection, stored: Sequence[StoredEvent]) -> Iterator[str]:
         """Problems of the documents that these stored events recorded."""
@@ -67,6 +79,33 @@ class DocumentTally:
         total = conn.execute(select(func.count()).select_from(documents)).scalar_one()
         if total > self.matched:
             yield from _first_unrecorded(conn)
+
+
+    def bytes_problems(self, conn: Connection, stored: Sequence[StoredEvent]) -> Iterator[str]:
+        """Problems of the bytes of the documents these stored events recorded: read one
+        at a time (server-side on PostgreSQL), each dropped before the next is checked."""
+        if not self.check_bytes or not stored:
+            return
+        wanted = {(event.reference, event.kind) for event in stored}
+        query = (select(documents.c.reference, documents.c.kind, documents.c.sha256,
+                        documents.c.content)
+                 .where(documents.c.reference.in_(sorted({ref for ref, _kind in wanted}))))
+        for row in conn.execution_options(yield_per=STREAM).execute(query):
+            if (row.reference, row.kind) in wanted:
+                self.read += 1
+                yield from self._content_problems(row.reference, row.kind, row.sha256,
+                                                  bytes(row.content))
+
+    def _content_problems(self, reference: str, kind: str, sha256: str,
+                          content: bytes) -> Iterator[str]:
+        where = f"document {kind} of {reference}"
+        if hashlib.sha256(content).hexdigest() != sha256:
+            yield f"{where}: content does not match its SHA-256"
+            return
+        if kind == DocumentKind.RECEIPT_PDF and is_sealed(content):
+            self.sealed += 1
+            if self.seal_check is not None:
+                yield from (f"{where}: {problem}" for problem in self.seal_check(content))
 
 
 def _missing_problems(conn: Connection, missing: Sequence[StoredEvent]) -> Iterator[str]:

@@ -27,8 +27,8 @@ class RecordedStatement:
     erased: bool
 
     @classmethod
-    def of(cls, row: Any) -> RecordedStatement:
-        content = json.loads(row.body).get(CONTENT_FIELD) or {}
+    def of(cls, row: Any, body: dict[str, Any] | None = None) -> RecordedStatement:
+        content = (json.loads(row.body) if body is None else body).get(CONTENT_FIELD) or {}
         return cls(row.seq, row.reference, content, CONTENT_FIELD in erased_fields(row.erased))
 
 
