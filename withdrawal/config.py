@@ -44,6 +44,9 @@ DEFAULTS: Mapping[str, Any] = {
     "DELIVER_AFTER_COMMIT": True,
     "DELIVERY_MAX_ATTEMPTS": 8,
     "DELIVERY_BACKOFF_SECONDS": 60,
+    # Seconds a worker holds the message it claimed; a claim never finished (the worker died)
+    # is taken over after it, and the unfinished attempt recorded (docs/operations.md).
+    "DELIVERY_LEASE": 300,
     "SIGNING_KEY": None,
     "SIGNING_KEY_PASSWORD": None,
     # After the statement: where goods go back (None: the trader's address) and who pays for

@@ -144,6 +144,14 @@ class EventType(enum.StrEnum):
     """The refund of some accepted lines was not recorded by its due date; the shop was
     signalled (``refund_overdue``) once."""
 
+    ACKNOWLEDGEMENT_INTERRUPTED = "acknowledgement-interrupted"
+    """A worker claimed the message and never recorded the outcome (it died, perhaps after
+    the SMTP server accepted the message): recorded before the message is sent again, with the
+    same Message-ID (``delivery/outbox.py``). ``ANCHOR_INTERRUPTED`` and
+    ``WEBHOOK_INTERRUPTED`` are the same for an anchor's e-mail and a webhook."""
+    ANCHOR_INTERRUPTED = "anchor-interrupted"
+    WEBHOOK_INTERRUPTED = "webhook-interrupted"
+
 
 class WebhookEvent(enum.StrEnum):
     """What a back office may subscribe to (``WITHDRAWAL_WEBHOOKS``): the ``type`` of a

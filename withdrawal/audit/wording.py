@@ -74,6 +74,9 @@ EVENTS: Mapping[str, Any] = {
     EventType.ANCHOR_SENT: _l("Anchor e-mail sent"),
     EventType.ANCHOR_FAILED: _l("Anchor e-mail failed"),
     EventType.REFUND_OVERDUE: _l("Refund overdue (the shop was signalled)"),
+    EventType.ACKNOWLEDGEMENT_INTERRUPTED: _l("E-mail interrupted (it may have arrived)"),
+    EventType.ANCHOR_INTERRUPTED: _l("Anchor e-mail interrupted (it may have arrived)"),
+    EventType.WEBHOOK_INTERRUPTED: _l("Webhook interrupted (it may have arrived)"),
 }
 
 #: Names of the fields of event data (unknown fields are shown by their key).
@@ -81,6 +84,7 @@ DATA_FIELDS: Mapping[str, Any] = {
     "purpose": _l("Message"),
     "recipient": _l("Recipient"),
     "message_id": _l("Message-ID"),
+    "claimed_at": _l("Claimed at"),
     "error": _l("Error"),
     "attempt": _l("Attempt"),
     "final": _l("Final attempt"),

@@ -82,7 +82,7 @@ def compose(
             date=time.time(),
             extra_headers={"Auto-Submitted": "auto-generated", "Content-Language": locale},
         )
-    message.msgId = make_msgid(domain=_domain())
+    message.msgId = make_msgid(domain=message_domain())
     if pdf is not None and purpose != Purpose.ORDER_NOTICE:
         message.attach(f"withdrawal-{statement.reference}.pdf", "application/pdf", pdf)
     return message
@@ -138,6 +138,7 @@ def _receipt_link(reference: str, link_base: str | None) -> str | None:
     return f"{link_base.rstrip('/')}/{prefix}/receipt/{receipt_token(reference)}"
 
 
-def _domain() -> str:
+def message_domain() -> str:
+    """The domain of the shop's Message-IDs: the sender's."""
     address = parseaddr(sender())[1]
     return address.rpartition("@")[2] or "localhost"

@@ -2,7 +2,9 @@
 statement's events; any failure leaves it pending for a later attempt with exponential backoff,
 up to ``WITHDRAWAL_DELIVERY_MAX_ATTEMPTS``. A 5xx answer is final at once. The sent event keeps
 the server's reply to the end of DATA (its queue id) beside our Message-ID. An anchor's e-mail
-(no statement) is recorded under ``CHAIN_REFERENCE`` as ``anchor-sent``/``anchor-failed``."""
+(no statement) is recorded under ``CHAIN_REFERENCE`` as ``anchor-sent``/``anchor-failed``.
+Each entry is claimed by one worker for ``WITHDRAWAL_DELIVERY_LEASE`` seconds and sent under the
+Message-ID it got at its first claim (``outbox.py``)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import logging
 import smtplib
 import socket
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Flask, current_app
 from flask_mail import Connection
@@ -24,7 +26,7 @@ from ..storage.documents import keep_document
 from ..storage.statements import append_event, load_statement, utcnow
 from . import outbox
 from .anchor_mail import compose_anchor
-from .messages import FrozenMessage, compose
+from .messages import FrozenMessage, compose, message_domain
 from .smtp import RecordingSMTP, RecordingSMTPSSL, reply_text
 from .webhooks import deliver_webhook, owe_webhooks
 
@@ -52,7 +54,9 @@ def deliver_due(*, limit: int = 50, reference: str | None = None) -> DeliveryRep
     """Send every due entry (of one statement, if given); call inside an app context."""
     report = DeliveryReport()
     while True:
-        entries = outbox.claim_due(state().engine, limit=limit, reference=reference)
+        entries = outbox.claim_due(
+            state().engine, limit=limit, reference=reference, domain=message_domain(),
+            lease=timedelta(seconds=float(config_value("DELIVERY_LEASE"))))
         for entry in entries:
             _deliver(entry, report)
         if not entries:  # a delivery may owe webhooks, due at once: they go in this call too
@@ -76,6 +80,15 @@ def _deliver(entry: outbox.Entry, report: DeliveryReport) -> None:
 
 
 def _message(entry: outbox.Entry) -> FrozenMessage:
+    """The entry's message under the Message-ID it got when first claimed: a message sent
+    again after an interrupted attempt is recognisably the same one."""
+    message = _composed(entry)
+    if entry.message_id:
+        message.msgId = entry.message_id
+    return message
+
+
+def _composed(entry: outbox.Entry) -> FrozenMessage:
     engine = state().engine
     if entry.reference is None:
         return compose_anchor(engine, entry)
@@ -115,7 +128,8 @@ def _record_success(
 ) -> None:
     engine, now = state().engine, utcnow()
     with engine.begin() as conn:
-        outbox.mark_sent(conn, entry, message.msgId, now, smtp_reply)
+        if not outbox.mark_sent(conn, entry, message.msgId, now, smtp_reply):
+            _claim_lost(entry)
         append_event(conn, entry.reference or CHAIN_REFERENCE, _sent_type(entry), {
             "purpose": entry.purpose, "recipient": entry.recipient,
             "message_id": message.msgId, "smtp_reply": smtp_reply, "attempt": entry.attempts,
@@ -144,7 +158,8 @@ def _record_failure(entry: outbox.Entry, exc: Exception) -> bool:
     log.warning("%s %s to %s failed (attempt %s%s): %s", entry.purpose, entry.reference,
                 entry.recipient, entry.attempts, ", final" if final else "", error)
     with state().engine.begin() as conn:
-        outbox.mark_failed(conn, entry, error, final=final, retry_at=retry_at)
+        if not outbox.mark_failed(conn, entry, error, final=final, retry_at=retry_at):
+            _claim_lost(entry)
         append_event(conn, entry.reference or CHAIN_REFERENCE, _failed_type(entry), {
             "purpose": entry.purpose, "recipient": entry.recipient, "error": error,
             "attempt": entry.attempts, "final": final,
@@ -161,6 +176,13 @@ def _record_failure(entry: outbox.Entry, exc: Exception) -> bool:
                         recipient=entry.recipient, error=error, attempts=entry.attempts,
                         final=final)
     return final
+
+
+def _claim_lost(entry: outbox.Entry) -> None:
+    """The attempt outlived its lease (``WITHDRAWAL_DELIVERY_LEASE``): another worker took the
+    entry over and records its own attempt; this one's outcome still goes into the chain."""
+    log.warning("%s %s to %s outlived its lease (attempt %s): another worker took it over",
+                entry.purpose, entry.reference, entry.recipient, entry.attempts)
 
 
 def _sent_type(entry: outbox.Entry) -> EventType:

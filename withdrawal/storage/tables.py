@@ -145,6 +145,11 @@ outbox = Table(
     # message_id, set when the entry is owed).
     Column("payload", Text),
     Column("event_seq", BigInteger),  # the decision a decision-notice is about
+    # The claim of the worker sending the entry (delivery/outbox.py): its token, cleared when
+    # the outcome is recorded, and when it was made. A token still set once next_attempt_at
+    # (the lease) has passed is a claim never finished: a worker died while sending.
+    Column("claim_token", String(32)),
+    Column("claimed_at", UTCDateTime),
     Index("ix_withdrawal_outbox_due", "status", "next_attempt_at"),
 )
 
