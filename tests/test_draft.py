@@ -16,8 +16,8 @@ import pytest
 from email_validator import EmailNotValidError, validate_email
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.middleware.proxy_fix import ProxyFix
 from support import Consumer, MakeApp, engine_of, reference_in
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from withdrawal.consumer.draft import COOKIE, MAX_SET_COOKIE, PURPOSE, line_key
 from withdrawal.domain import Order, OrderLine
@@ -149,8 +149,9 @@ def test_a_rotated_key_still_opens_the_draft(make_app: MakeApp) -> None:
     Consumer(client).identify(NAME, EMAIL, NUMBER)
     new = make_app(SECRET_KEY="rotated", SECRET_KEY_FALLBACKS=["test-secret"])
     moved = new.test_client()
-    moved.set_cookie(COOKIE, client.get_cookie(COOKIE, path="/withdrawal").value,
-                     path="/withdrawal")
+    cookie = client.get_cookie(COOKIE, path="/withdrawal")
+    assert cookie is not None
+    moved.set_cookie(COOKIE, cookie.value, path="/withdrawal")
     assert moved.get("/withdrawal/select").status_code == 200
 
 
@@ -193,7 +194,7 @@ class ManyLines:
     def find_order(self, number: str, email: str) -> Order | None:
         if number.strip() != self.number or email.strip() != self.email:
             return self.demo.find_order(number, email)  # type: ignore[no-any-return]
-        base = self.demo.find_order("1002", "noconsent@demo.example")
+        base: Order = self.demo.find_order("1002", "noconsent@demo.example")
         line: OrderLine = base.lines[0]
         lines = tuple(replace(line, line_id=line_id, title=f"Key {n}")
                       for n, line_id in enumerate(self.ids))
