@@ -42,6 +42,9 @@ DEMO_CONFIG: Mapping[str, Any] = {
     "WITHDRAWAL_TRADER_TIMEZONE": "Europe/Rome",
     "WITHDRAWAL_SUPPORT_EMAIL": "support@demo.example",
     "MAIL_DEFAULT_SENDER": "Demo Keys <support@demo.example>",
+    # The shop's own session cookie, as docs/security.md recommends (the draft between the
+    # steps has its own cookie, whose attributes the package sets).
+    "SESSION_COOKIE_SAMESITE": "Lax",
 }
 
 

@@ -198,8 +198,11 @@ def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
 def test_over_the_lookup_limit_nothing_is_shown_and_the_statement_is_flagged(
     app: Flask, client: FlaskClient,
 ) -> None:
-    for _ in range(2):
+    for _ in range(3):  # found: counts nothing
         assert client.post(f"{API}/lookup", json=NOCONSENT).get_json()["found"] is True
+    for _ in range(2):  # not found: counts
+        wrong = {**NOCONSENT, "email": "guess@demo.example"}
+        assert client.post(f"{API}/lookup", json=wrong).get_json()["found"] is False
     limited = client.post(f"{API}/lookup", json=NOCONSENT).get_json()
     assert limited == {"found": False, "rate_limited": True,
                        "message": "We could not check your order just now."}

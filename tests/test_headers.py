@@ -5,6 +5,7 @@ the receipt token, and nothing of it on the host's own pages."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -105,3 +106,73 @@ def test_a_view_or_the_host_may_set_its_own(app: Flask, client: FlaskClient) -> 
     answer = client.get("/withdrawal/")
     assert answer.headers["Content-Security-Policy"] == "default-src 'self' https://cdn.example"
     assert answer.headers["X-Content-Type-Options"] == "nosniff"
+
+
+# --- Cache-Control (issue 12 point 5) --------------------------------------------------------
+
+
+def assert_not_stored(response: Any) -> None:
+    assert response.headers.get("Cache-Control") == "no-store", response.request.path
+
+
+def test_every_page_with_personal_data_is_not_stored(app: Flask, client: FlaskClient) -> None:
+    """Per URL of the blueprint: the steps (GET, POST, redirects, errors), the receipt that
+    is also the status page, its PDF, the order link, the receipt check."""
+    consumer = Consumer(client)
+    assert_not_stored(client.get("/withdrawal/"))
+    assert_not_stored(client.get("/withdrawal/select"))  # no draft: a redirect
+    assert_not_stored(client.get("/withdrawal/confirm"))
+    assert_not_stored(consumer.identify("Maria Rossi", "mixed@demo.example", "1008"))
+    assert_not_stored(client.get("/withdrawal/"))  # prefilled with the draft
+    assert_not_stored(client.get("/withdrawal/select"))
+    assert_not_stored(consumer.select(["1"]))
+    assert_not_stored(client.get("/withdrawal/confirm"))
+    confirmed = consumer.confirm()
+    assert_not_stored(confirmed)
+    receipt = confirmed.headers["Location"]
+    assert_not_stored(client.get(receipt))
+    assert_not_stored(client.get(receipt + "/withdrawal.pdf"))
+    assert_not_stored(client.get(receipt + "/withdrawal.pdf?view=1"))
+    assert_not_stored(client.get("/withdrawal/receipt/not-a-token"))
+    assert_not_stored(client.post("/withdrawal/", data={"name": "x"}))  # no CSRF token
+    assert_not_stored(client.get("/withdrawal/verify"))
+    assert_not_stored(client.post("/withdrawal/verify", data={"reference": "W-0000-0000",
+                                                               "sha256": "0" * 64}))
+    with app.test_request_context("/"):
+        from withdrawal import withdrawal_url
+
+        link = withdrawal_url("1008", "mixed@demo.example", external=False)
+    assert_not_stored(client.get(link))
+    assert_not_stored(client.get("/withdrawal/order/broken"))
+
+
+def test_the_stylesheet_and_the_model_form_may_be_cached(client: FlaskClient) -> None:
+    stylesheet = client.get("/withdrawal/static/withdrawal.css")
+    assert "no-store" not in stylesheet.headers.get("Cache-Control", "")
+    stylesheet.close()
+    model_form = client.get("/withdrawal/model-form.pdf")
+    assert "no-store" not in model_form.headers.get("Cache-Control", "")
+
+
+def test_every_consumer_route_is_covered(app: Flask) -> None:
+    """A new route must be added to the table above (or to the cacheable ones)."""
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()
+                 if rule.endpoint.startswith("withdrawal.")}
+    assert endpoints == {
+        "withdrawal.identify", "withdrawal.select", "withdrawal.confirm", "withdrawal.receipt",
+        "withdrawal.receipt_pdf_download", "withdrawal.order_link", "withdrawal.receipt_check",
+    } | security.CACHEABLE_ENDPOINTS
+
+
+def test_the_demo_mailbox_is_not_stored(make_app: Any) -> None:
+    app = make_app(DEMO_MAILBOX=True)
+    client = app.test_client()
+    Consumer(client).withdraw("Maria Rossi", "mixed@demo.example", "1008", ["1"])
+    state_of = app.extensions["withdrawal"]
+    state_of.wait_for_background()
+    index = client.get("/demo/mailbox/")
+    assert index.status_code == 200
+    assert_not_stored(index)
+    names = re.findall(r'href="/demo/mailbox/([0-9-]+\.eml)"', index.get_data(as_text=True))
+    for name in names[:1]:
+        assert_not_stored(client.get(f"/demo/mailbox/{name}"))

@@ -55,9 +55,15 @@ DEFAULTS: Mapping[str, Any] = {
     "RETURN_ADDRESS": None,
     "RETURN_COSTS": "consumer",
     "DECISION_NOTICES": ("accepted", "rejected", "refunded", "revoked", "returned", "corrected"),
-    # Anti-abuse: order look-ups per client address; a breach flags, never refuses.
+    # Anti-abuse: failed order look-ups (order not found) per client address and per order
+    # number; over either limit the look-up is skipped and the statement flagged, never
+    # refused. Counted in memory, or shared (redis://host:6379/0) under a key prefix.
     "LOOKUP_RATE_LIMIT": "20 per hour",
+    "LOOKUP_RATE_LIMIT_PER_ORDER": "10 per hour",
     "RATE_LIMIT_STORAGE_URL": "memory://",
+    "RATE_LIMIT_KEY_PREFIX": "withdrawal",
+    # Seconds the draft between the steps is kept (its sealed cookie carries the time).
+    "DRAFT_MAX_AGE": 24 * 3600,
     # Audit area: HTTP Basic users (name -> werkzeug password hash) when no audit_access hook
     # is given, and the retention period after which `flask withdrawal purge` erases personal
     # data.

@@ -46,12 +46,16 @@ def find_order(source: OrderSource, number: str, email: str) -> tuple[Order | No
 
 
 def look_up(number: str, email: str) -> tuple[Order | None, list[str]]:
-    """The consumer's look-up of an order (step 1), unless this client is over the look-up
-    limit: then the statement goes on unmatched and flagged, never refused."""
+    """The consumer's look-up of an order (step 1), unless this client or this order number
+    is over the limit of failed look-ups: then the statement goes on unmatched and flagged,
+    never refused. Only a look-up that finds no order counts (``withdrawal.abuse``)."""
     limiter = state().lookup_limiter
-    if limiter is not None and not limiter.allow():
+    if limiter is not None and limiter.over(number):
         return None, [Flag.LOOKUP_RATE_LIMITED]
-    return find_order(state().order_source, number, email)
+    order, flags = find_order(state().order_source, number, email)
+    if limiter is not None and Flag.ORDER_NOT_FOUND in flags:
+        limiter.failed(number)
+    return order, flags
 
 
 def order_again(number: str, email: str) -> Order | None:

@@ -7,6 +7,11 @@ inline (tests/browser/test_security.py proves it).
 
 The receipt's address carries the secret token that opens it, so the receipt and its PDF send
 no ``Referer`` at all; the steps send one only to the shop itself.
+
+Every answer of the blueprint but its stylesheet and the model form (which shows only the
+trader's details) is ``Cache-Control: no-store``: the steps, the receipt (also the status
+page), its PDF, the receipt check and the error pages show personal data, and Back after the
+receipt must ask the server again. The audit area sends the same policy (``audit.pages``).
 """
 
 from __future__ import annotations
@@ -30,12 +35,27 @@ SECRET_URL_ENDPOINTS = frozenset({"withdrawal.receipt", "withdrawal.receipt_pdf_
                                   "withdrawal.order_link"})
 
 
+#: Endpoints whose answers hold nothing personal and may be cached.
+CACHEABLE_ENDPOINTS = frozenset({"withdrawal.static", "withdrawal.model_form"})
+NOT_STORED = "no-store"
+
+
 def headers(response: Response) -> Response:
-    """``after_request`` of the withdrawal blueprint. A header a view set itself is kept, and a
-    host's own ``after_request`` (which runs later) may still replace any of them."""
+    """``after_request`` of the withdrawal blueprint. A header a view set itself is kept
+    (``Cache-Control`` only when it already says ``no-store``), and a host's own
+    ``after_request`` (which runs later) may still replace any of them."""
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", referrer_policy(request.endpoint))
+    if request.endpoint not in CACHEABLE_ENDPOINTS:
+        not_stored(response)
+    return response
+
+
+def not_stored(response: Response) -> Response:
+    """Never kept by the browser or a cache on the way."""
+    if NOT_STORED not in response.headers.get("Cache-Control", ""):
+        response.headers["Cache-Control"] = NOT_STORED
     return response
 
 

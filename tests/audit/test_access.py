@@ -195,3 +195,50 @@ def test_basic_credentials_are_hashed_once_then_remembered(
     assert client.get("/withdrawal/audit/", headers=basic()).status_code == 401
     assert client.get("/withdrawal/audit/",
                       headers=basic(password="new password")).status_code == 200
+
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_closed_area_answers_404_to_every_method(
+    bare_app: Callable[[Any], Flask], method: str,
+) -> None:
+    """Issue 12: the POST-only URLs answered 405 with ``Allow:``, telling that the area is
+    there. Every method on every URL is 404 now, with no ``Allow``."""
+    client = bare_app(None).test_client()
+    for _method, url, _status in ROUTES:
+        response = client.open(url.replace(REF, "W-0000-0000"), method=method,
+                               headers=basic())
+        response.close()
+        assert response.status_code == 404, (method, url)
+        assert "Allow" not in response.headers and "WWW-Authenticate" not in response.headers
+
+
+def test_an_open_area_asks_who_before_it_tells_which_methods(client: FlaskClient) -> None:
+    for url in (f"{P}/integrity/verify", f"{P}/statements/W-0000-0000/resend"):
+        anonymous = client.get(url)
+        assert anonymous.status_code == 401 and "Allow" not in anonymous.headers
+        auditor = client.get(url, headers=basic())
+        assert auditor.status_code == 405 and "POST" in auditor.headers["Allow"]
+    refused = client.put(f"{P}/", headers=basic(password="wrong"))
+    assert refused.status_code == 401
+
+
+def test_a_wrong_method_elsewhere_is_left_to_flask(client: FlaskClient) -> None:
+    """The check runs before every request of the app, but acts on audit URLs only."""
+    response = client.put("/withdrawal/")
+    assert response.status_code == 405
+
+
+def test_audit_pages_send_the_consumer_pages_policy(app: Flask, client: FlaskClient) -> None:
+    from withdrawal.security import CONTENT_SECURITY_POLICY
+
+    reference = _statement(app)
+    for url in (f"{P}/", f"{P}/statements", f"{P}/statements/{reference}", f"{P}/integrity",
+                f"{P}/export.csv", f"{P}/statements/{reference}/receipt.pdf"):
+        response = client.get(url, headers=basic())
+        response.close()
+        assert response.status_code == 200, url
+        assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY, url
+        assert response.headers["Cache-Control"] == "no-store", url

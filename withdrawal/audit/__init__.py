@@ -15,7 +15,7 @@ from . import statement_views as one
 from . import views
 from .cli import audit_commands
 from .decisions import Decision, DecisionError, record_decision, refunds_due
-from .pages import guard, private, template_context
+from .pages import guard, method_guard, private, template_context
 from .resend import ResendError, request_resend
 from .retention import parse_period, purge
 
@@ -44,12 +44,14 @@ ROUTES = (
 
 
 def create_blueprint() -> Blueprint:
-    """The ``withdrawal_audit`` blueprint: every request passes the access check first."""
+    """The ``withdrawal_audit`` blueprint: every request passes the access check first, a
+    request with a method the URL does not take too."""
     blueprint = Blueprint(
         "withdrawal_audit", __name__, template_folder=resource_dir("templates"),
         static_folder="static", static_url_path="/static",
     )
     blueprint.before_request(guard)
+    blueprint.before_app_request(method_guard)
     blueprint.after_request(private)
     blueprint.context_processor(template_context)
     for rule, endpoint, view, methods, defaults in ROUTES:

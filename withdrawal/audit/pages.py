@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, get_flashed_messages, render_template
+from flask import Response, current_app, get_flashed_messages, render_template, request
 from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from ..i18n import gettext
+from ..security import CONTENT_SECURITY_POLICY, not_stored
 from ..state import state
 from ..templating import base_context
 from . import wording
@@ -22,9 +24,35 @@ def guard() -> None:
     check_access()
 
 
+def method_guard() -> None:
+    """Before every request of the app: a method an audit URL does not take answers 405
+    before the blueprint's own ``guard`` runs, so the access check runs here first. A closed
+    area is then 404 to every method, and only an auditor learns which methods a URL takes."""
+    exc = request.routing_exception
+    if isinstance(exc, MethodNotAllowed) and _audit_url(exc):
+        check_access()
+
+
+def _audit_url(exc: MethodNotAllowed) -> bool:
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    for method in exc.valid_methods or ():
+        try:
+            rule, _args = adapter.match(method=method, return_rule=True)
+        except (MethodNotAllowed, NotFound):
+            continue
+        return str(rule.endpoint).startswith(AUDIT_ENDPOINTS)
+    return False
+
+
+#: The audit blueprint's endpoints (``withdrawal_audit.overview`` ...).
+AUDIT_ENDPOINTS = "withdrawal_audit."
+
+
 def private(response: Response) -> Response:
-    """Personal data: never cached, indexed, framed or leaked through the Referer."""
-    response.headers["Cache-Control"] = "no-store"
+    """Personal data: never cached, indexed, framed or leaked through the Referer; the same
+    Content-Security-Policy as the consumer pages (no script, nothing from elsewhere)."""
+    not_stored(response)
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Frame-Options"] = "DENY"

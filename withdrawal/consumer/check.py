@@ -10,6 +10,7 @@ is JSON with ``Accept: application/json``. Checks are limited per client address
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any, cast
@@ -17,11 +18,9 @@ from typing import Any, cast
 from flask import Flask, current_app, jsonify, render_template, request
 from flask.sansio.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
-from limits import RateLimitItem, parse
-from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..abuse import Counter, client, counter
 from ..config import config_value
 from ..i18n import gettext
 from ..receipt.issue import Seal, seal_problems
@@ -36,26 +35,32 @@ MAX_UPLOAD = 5 * 1024 * 1024
 #: Where the app keeps the check's limiter (``app.extensions``).
 LIMITER_KEY = "withdrawal-receipt-check"
 
+log = logging.getLogger(__name__)
 _REFERENCE = re.compile(r"^W-[0-9A-Z]{4}-[0-9A-Z]{4}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 @dataclass(frozen=True)
 class CheckLimiter:
-    limiter: MovingWindowRateLimiter
-    item: RateLimitItem
+    """Checks per client address, in the look-ups' store (``withdrawal.abuse``)."""
+
+    counter: Counter
 
     def allow(self) -> bool:
-        """Count one check by this client; False once over the limit."""
-        return self.limiter.hit(self.item, LIMITER_KEY, request.remote_addr or "unknown")
+        """Count one check by this client; False once over the limit. A failing store
+        limits nothing."""
+        try:
+            return self.counter.hit(client())
+        except Exception:
+            log.exception("rate-limit store failed: the receipt check goes on unlimited")
+            return True
 
 
 def init_limiter(setup: BlueprintSetupState) -> None:
     """When the blueprint is registered: the check's own limiter for this app."""
     app = cast(Flask, setup.app)
-    storage = storage_from_string(config_value("RATE_LIMIT_STORAGE_URL", app))
     app.extensions[LIMITER_KEY] = CheckLimiter(
-        MovingWindowRateLimiter(storage), parse(config_value("CHECK_RATE_LIMIT", app)))
+        counter(app, "receipt-check", config_value("CHECK_RATE_LIMIT", app)))
 
 
 def receipt_check() -> ResponseReturnValue:

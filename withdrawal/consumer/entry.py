@@ -8,16 +8,16 @@ link opens an empty step 1 with a sentence saying why; nothing of the order is s
 
 from __future__ import annotations
 
-from flask import redirect, session, url_for
+from flask import redirect, url_for
 from flask.typing import ResponseReturnValue
 
 from ..i18n import gettext
 from ..order_links import LinkedOrder, LinkProblem, read_link
 from ..orders import assessed_now, look_up, preselected
-from .draft import Draft
+from .draft import Draft, DraftTooLarge, forget_draft
 from .forms import IdentifyForm
 from .pages import render_page
-from .steps import DRAFT_KEY
+from .steps import save_preselected
 
 #: The longest name step 1 accepts.
 _NAME_LENGTH = 200
@@ -29,7 +29,10 @@ def order_link(token: str) -> ResponseReturnValue:
     if isinstance(linked, LinkProblem):
         return _unusable(linked)
     draft = _draft_for(linked)
-    session[DRAFT_KEY] = draft.to_session()
+    try:
+        save_preselected(draft)
+    except DraftTooLarge:  # number or e-mail far longer than step 1 accepts: not a real link
+        return _unusable(LinkProblem.INVALID)
     # Without a name (no order found and none in the link) step 1 asks for it, prefilled
     # with number and e-mail; otherwise step 2, where the name stays editable through "Back".
     return redirect(url_for(".select" if draft.name else ".identify"))
@@ -41,7 +44,7 @@ def _draft_for(linked: LinkedOrder) -> Draft:
     draft = Draft(name=_single_line(name), email=linked.email,
                   order_number=linked.order_number, matched=order is not None, flags=flags)
     if order is not None:
-        draft.lines = preselected(assessed_now(order))
+        draft.choose(preselected(assessed_now(order)))
     return draft
 
 
@@ -53,7 +56,7 @@ def _single_line(name: str) -> str:
 
 def _unusable(problem: LinkProblem) -> ResponseReturnValue:
     """An empty step 1 with the reason: no draft of an earlier visit, nothing of the order."""
-    session.pop(DRAFT_KEY, None)
+    forget_draft()
     if problem is LinkProblem.EXPIRED:
         message = gettext("This withdrawal link has expired. Please enter your details below: "
                           "you can still withdraw.")

@@ -15,8 +15,6 @@ from ..i18n import SESSION_KEY, gettext
 from ..labels import LANGUAGES
 from ..templating import base_context
 
-NOT_STORED = {"Cache-Control": "no-store"}
-
 
 def switch_language() -> None:
     """``?lang=it`` on any step switches the language without JavaScript (kept in session)."""
@@ -38,6 +36,6 @@ def csrf_error(_error: CSRFError | None = None) -> ResponseReturnValue:
 
 def render_page(page: str, status: int = 200, **context: Any) -> ResponseReturnValue:
     """Render one of the configurable page templates (``WITHDRAWAL_TEMPLATE_<PAGE>``). Not
-    stored by the browser: the pages show personal data, and Back after the receipt must ask
-    the server again, which then says that the statement was sent."""
-    return render_template(config_value("TEMPLATE_" + page), **context), status, NOT_STORED
+    stored by the browser (``security.headers``): the pages show personal data, and Back after
+    the receipt must ask the server again, which then says that the statement was sent."""
+    return render_template(config_value("TEMPLATE_" + page), **context), status

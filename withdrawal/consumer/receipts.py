@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, make_response, request
+from flask import Response, abort, request
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 
@@ -57,11 +57,9 @@ def receipt(token: str) -> ResponseReturnValue:
     local_zone = content.get("timezone") or trader().timezone
     today = datetime.now(ZoneInfo(local_zone)).date()  # a stored zone that vanished fails here
     standing = load_standing(statement.reference, today=today)
-    response = make_response(render_page(
+    return render_page(
         "RECEIPT", statement=statement, content=content, local_zone=local_zone, token=token,
-        standing=standing))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+        standing=standing)
 
 
 def receipt_pdf_download(token: str) -> ResponseReturnValue:
@@ -73,7 +71,6 @@ def receipt_pdf_download(token: str) -> ResponseReturnValue:
     disposition = "inline" if request.args.get("view") else "attachment"
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'{disposition}; filename="withdrawal-{statement.reference}.pdf"',
-        "Cache-Control": "private, no-store",
     })
 
 

@@ -7,7 +7,7 @@ the browser.
 
 from __future__ import annotations
 
-from flask import redirect, request, session, url_for
+from flask import redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 
@@ -22,21 +22,15 @@ from ..orders import assessed_now, look_up, order_again, preselected
 from ..state import state
 from ..storage.statements import reference_for_key
 from ..submission import SpoolUnavailable, submit_statement
-from .draft import Draft
+from .draft import Draft, DraftTooLarge, Problem, forget_draft, load_draft, save_draft
 from .forms import ConfirmForm, IdentifyForm, SelectForm
 from .outage import not_recorded, spooled_receipt
 from .pages import csrf_error, render_page
 from .sent import forget_sent, last_sent, remember_sent
 
-DRAFT_KEY = "withdrawal_draft"
-
 
 def _draft() -> Draft | None:
-    return Draft.from_session(session.get(DRAFT_KEY))
-
-
-def _save(draft: Draft) -> None:
-    session[DRAFT_KEY] = draft.to_session()
+    return load_draft().draft
 
 
 def _order_of(draft: Draft) -> Order | None:
@@ -55,12 +49,35 @@ def identify() -> ResponseReturnValue:
         new = Draft(name=form.name.data, email=form.email.data,
                     order_number=form.order_number.data, matched=order is not None, flags=flags)
         if order is not None:
-            new.lines = preselected(assessed_now(order))
-        _save(new)
+            new.choose(preselected(assessed_now(order)))
+        save_preselected(new)
         forget_sent()  # a new statement: the last one's notice has done its job
         return redirect(url_for(".select"))
     return render_page("IDENTIFY", 400 if form.errors else 200, form=form, step=1,
-                       sent=last_sent())
+                       sent=last_sent(), draft_problem=_draft_problem())
+
+
+def save_preselected(draft: Draft) -> None:
+    """Keep a new draft; without the preselection if that would not fit (an order of very
+    many lines with very long ids): the consumer then ticks the lines at step 2."""
+    try:
+        save_draft(draft)
+    except DraftTooLarge:
+        draft.lines = []
+        save_draft(draft)
+
+
+def _draft_problem() -> str | None:
+    """Why the draft the browser sent is gone (and the cookie deleted), or None."""
+    problem = load_draft().problem
+    if problem is None:
+        return None
+    forget_draft()
+    if problem is Problem.EXPIRED:
+        return gettext("Your entries were kept for a limited time only and have been deleted. "
+                       "Please start again: nothing was sent yet.")
+    return gettext("Your entries could not be read any more. Please start again: nothing "
+                   "was sent yet.")
 
 
 def select() -> ResponseReturnValue:
@@ -73,14 +90,30 @@ def select() -> ResponseReturnValue:
     form = SelectForm()
     form.lines.choices = [(line.line_id, line.title) for line, _a in assessed]
     if request.method == "GET":
-        form.lines.data, form.description.data = draft.lines, draft.description
-    elif form.validate_on_submit() and _has_choice(form, order):
-        draft.lines = list(form.lines.data or []) if order else []
-        draft.description = "" if order else (form.description.data or "")
-        _save(draft)
+        form.lines.data, form.description.data = draft.line_ids(order), draft.description
+    elif form.validate_on_submit() and _has_choice(form, order) and _kept(form, draft, order):
         return redirect(url_for(".confirm"))
     context = {"form": form, "step": 2, "order": order, "assessed": assessed, "draft": draft}
     return render_page("SELECT", 400 if form.errors else 200, **context)
+
+
+def _kept(form: SelectForm, draft: Draft, order: Order | None) -> bool:
+    """The choice saved in the draft; a field error when it is too long to keep."""
+    draft.choose(list(form.lines.data or []) if order else [])
+    draft.description = "" if order else (form.description.data or "")
+    try:
+        save_draft(draft)
+    except DraftTooLarge:
+        if order is None:
+            form.description.errors = [gettext(
+                "Your description is too long to be kept between the steps. Please shorten "
+                "it.")]
+        else:
+            form.lines.errors = [gettext(
+                "Too many products to keep between the steps. Please choose fewer: you can "
+                "withdraw from the others in a second statement.")]
+        return False
+    return True
 
 
 def _has_choice(form: SelectForm, order: Order | None) -> bool:
@@ -105,7 +138,8 @@ def confirm() -> ResponseReturnValue:
 def _chosen(draft: Draft, order: Order | None) -> list[tuple[OrderLine, Assessment]]:
     if order is None:
         return []
-    return [(line, a) for line, a in assessed_now(order) if line.line_id in draft.lines]
+    chosen = set(draft.line_ids(order))
+    return [(line, a) for line, a in assessed_now(order) if line.line_id in chosen]
 
 
 def _confirm_page(form: ConfirmForm, draft: Draft, status: int = 200) -> ResponseReturnValue:
@@ -120,13 +154,14 @@ def _submit(form: ConfirmForm) -> ResponseReturnValue:
         return _stale_confirmation(draft)
     if draft is None or form.key.data != draft.submission_key():
         return _other_confirmation(form, draft)
+    order = _order_of(draft) if draft.needs_order() else None
     try:
-        submission = submit_statement(draft.to_request(current_language()),
+        submission = submit_statement(draft.to_request(current_language(), order),
                                       submission_key=draft.submission_key(),
                                       link_base=request.url_root)
     except SpoolUnavailable:
         return not_recorded()  # the draft stays: the consumer may try again
-    session.pop(DRAFT_KEY, None)
+    forget_draft()
     remember_sent(submission.reference)
     if submission.spooled is not None:
         return spooled_receipt(submission.spooled)

@@ -14,8 +14,16 @@ from flask import Blueprint, Flask, Response, abort, current_app, render_templat
 from flask.typing import ResponseReturnValue
 from flask_mail import email_dispatched
 
+from ..security import not_stored
+
 blueprint = Blueprint("demo_mailbox", __name__, url_prefix="/demo/mailbox")
 _NAME = re.compile(r"^[0-9]{20}-[0-9]{4}\.eml$")
+
+
+@blueprint.after_request
+def _not_stored(response: Response) -> Response:
+    """The messages show names, addresses and receipt links: never kept by the browser."""
+    return not_stored(response)
 
 
 def init_mailbox(app: Flask) -> None:
