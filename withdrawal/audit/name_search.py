@@ -1,12 +1,13 @@
 """The list's name search: the statements whose name contains the text, in any case, LIKE
-wildcards in it taken literally (``lower(name) LIKE '%' || lower(:text) || '%' ESCAPE '/'``).
+wildcards in it taken literally (SQLAlchemy's ``icontains``: ``name ILIKE '%' || :text || '%'
+ESCAPE '/'`` on PostgreSQL, ``lower(name) LIKE lower(...)`` on SQLite).
 
 At a million statements that condition alone scans every name. On PostgreSQL migration 0017's
-``pg_trgm`` GIN index on ``lower(name)`` serves the same condition as it stands. On SQLite the
-FTS5 trigram table (``withdrawal_name_search``) first narrows the statements to those holding
-the text's trigrams as a phrase, and the same condition then decides on those few, so the
-answer is exactly the scan's: the FTS5 table folds case more widely than SQLite's ASCII
-``lower()``, never less. A text of fewer than three characters has no trigram and scans."""
+``pg_trgm`` GIN index on ``name`` serves the same condition as it stands. On SQLite the FTS5
+trigram table (``withdrawal_name_search``) first narrows the statements to those holding the
+text's trigrams as a phrase, and the same condition then decides on those few, so the answer
+is exactly the scan's: the FTS5 table folds case more widely than SQLite's ASCII ``lower()``,
+never less. A text of fewer than three characters has no trigram and scans."""
 
 from __future__ import annotations
 

@@ -202,6 +202,9 @@ def to_row(row: Row[Any], delivery: Delivery | None,
 def decided_fields(decided: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
     """A row's summary of its lines' decisions: the state in one word, the earliest refund
     due, the latest refund and key revocation."""
+    if not decided:
+        return {"decision": "undecided", "refund_due": None, "refunded_on": None,
+                "key_revoked_at": None}
     return {
         "decision": summary_state(decided),
         "refund_due": min((d["refund_due"] for d in decided.values()

@@ -200,8 +200,8 @@ line_decisions = Table(
 #: The name search's trigram index, made by migration 0017 outside this metadata (it is
 #: backend-specific): on SQLite an FTS5 table (trigram tokenizer) holding each statement's
 #: name under its ``seq`` as rowid, kept in step by triggers; on PostgreSQL a ``pg_trgm`` GIN
-#: index on ``lower(name)``. Either may be missing (no FTS5 trigram tokenizer, no right to
-#: create the extension): the search then scans.
+#: index on ``name`` (it serves the search's ``ILIKE``). Either may be missing (no FTS5
+#: trigram tokenizer, no right to create the extension): the search then scans.
 NAME_SEARCH = "withdrawal_name_search"
 NAME_TRGM_INDEX = "ix_withdrawal_statements_name_trgm"
 

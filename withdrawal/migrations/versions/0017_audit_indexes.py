@@ -1,11 +1,14 @@
 """Indexes for the audit list and the exports at a million statements (issue 16, points 4
-and 5): the name search through trigrams (PostgreSQL: ``pg_trgm`` and a GIN index on
-``lower(name)``; SQLite: an FTS5 table with the trigram tokenizer, ``withdrawal_name_search``,
-kept in step with the statements by triggers); ``withdrawal_line_decisions(seq, state)`` for
-the "undecided" filter; and the lines' index gets what the exports show of each line
-(position, title, quantity, deadline, whether the period had ended), filled once from the
-entries. Where ``pg_trgm`` cannot be created (no right to create extensions) or SQLite has no
-FTS5 trigram tokenizer, the name search stays a scan: nothing else depends on these objects.
+and 5):
+
+- the name search through trigrams: on PostgreSQL ``pg_trgm`` and a GIN index on ``name``
+  (it serves ``ILIKE``); on SQLite an FTS5 table with the trigram tokenizer,
+  ``withdrawal_name_search``, kept in step with the statements by triggers. Where
+  ``pg_trgm`` cannot be created (no right to create extensions) or SQLite has no FTS5 trigram
+  tokenizer, the name search stays a scan: nothing else depends on these objects;
+- ``withdrawal_line_decisions(seq, state)`` for the "undecided" filter;
+- the lines' index gets what the exports show of each line (position, title, quantity,
+  deadline, whether the period had ended), filled once from the entries.
 
 Revision ID: 0017
 Revises: 0014
@@ -113,7 +116,7 @@ def _postgres_trigrams(bind: Any) -> None:
         return
     bind.exec_driver_sql(
         f"CREATE INDEX IF NOT EXISTS {NAME_TRGM_INDEX} ON withdrawal_statements "
-        "USING gin (lower(name) gin_trgm_ops)")
+        "USING gin (name gin_trgm_ops)")
 
 
 def _sqlite_trigrams(bind: Any) -> None:
