@@ -131,6 +131,8 @@ def test_export_rows_are_the_rows_the_entries_give(app: Flask) -> None:
         new = [export.record(row) for row in
                export_rows.export_rows(engine_of(app), filters, scope, batch=2)]
         assert new == old
+        for row in export_rows.export_rows(engine_of(app), filters, scope):
+            assert export.csv_row(row) == export.csv_cells(export.record(row))
 
 
 def _row(n: int) -> StatementRow:

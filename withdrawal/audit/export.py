@@ -102,13 +102,32 @@ def _decision_text(decision: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
+def csv_row(row: StatementRow) -> list[str]:
+    """``csv_cells(record(row))`` without the record in between (the export's hot path):
+    the same cells in the same order."""
+    delivery, safe = row.delivery, safe_cell
+    return [
+        safe(row.reference), row.submitted_at.isoformat(), safe(row.name), safe(row.email),
+        safe(row.order_number or ""), "yes" if row.order_matched else "no", safe(row.locale),
+        safe(" ".join(row.flags)), safe(" | ".join(map(_line_text, row.lines))),
+        safe(delivery.status if delivery else "none"),
+        safe((delivery.message_id or "") if delivery else ""), safe(row.decision),
+        _iso(row.refund_due) or "", _iso(row.refunded_on) or "",
+        _iso(row.key_revoked_at) or "", "yes" if row.erased else "no", str(row.seq),
+        safe(row.entry_hash),
+        "yes" if row.today and row.refund_overdue(row.today) else "no",
+        safe(" ".join(f"{line}:{data['state']}" for line, data in row.line_states.items())),
+        safe(" | ".join(map(_decision_text, row.decisions))),
+    ]
+
+
 def csv_chunks(rows: Iterable[StatementRow]) -> Iterator[str]:
     """The header, then the statements, one CSV line each, in chunks of about 64 KiB."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for row in rows:
-        writer.writerow(csv_cells(record(row)))
+        writer.writerow(csv_row(row))
         if buffer.tell() >= CHUNK_SIZE:
             yield _drain(buffer)
     yield _drain(buffer)

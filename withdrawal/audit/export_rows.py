@@ -16,11 +16,17 @@ from sqlalchemy import Connection, Engine, Row, select
 
 from ..decisions import decision_json, fold
 from ..storage.decisions import decision_events_of, line_states
-from ..storage.tables import ledger, statement_lines
+from ..storage.tables import ledger, statement_lines, statements
 from . import paging
 from .queries import Filters, Scope, StatementRow, base_select, decided_fields, deliveries_on
 
 BATCH_SIZE = 2000
+
+#: A statement's columns, in the order ``_row`` unpacks them.
+_COLUMNS = (statements.c.reference, statements.c.seq, ledger.c.hash, statements.c.submitted_at,
+            statements.c.name, statements.c.email, statements.c.order_number,
+            statements.c.order_matched, statements.c.locale, statements.c.flags,
+            ledger.c.erased)
 
 _LINE_COLUMNS = (statement_lines.c.reference, statement_lines.c.line_id,
                  statement_lines.c.title, statement_lines.c.quantity, statement_lines.c.status,
@@ -32,7 +38,7 @@ def export_rows(
 ) -> Iterator[StatementRow]:
     """Every matching statement, newest first, as the list shows it (without descriptions)."""
     scope = paging.indexed(engine, scope)
-    query = (base_select(filters, scope, body=False)
+    query = (base_select(filters, scope, _COLUMNS)
              .order_by(*paging.order_for(filters).newest_first()))
     with engine.connect() as conn:
         result = conn.execution_options(yield_per=batch or BATCH_SIZE).execute(query)
@@ -41,12 +47,12 @@ def export_rows(
 
 
 def _rows(conn: Connection, part: Sequence[Row[Any]], scope: Scope) -> list[StatementRow]:
-    references = [row.reference for row in part]
+    references = [row[0] for row in part]
     lines = _lines(conn, references)
     decided = line_states(conn, references)
     states = deliveries_on(conn, references)
-    found = [_row(row, lines.get(row.reference, []), decided.get(row.reference) or {},
-                  states.get(row.reference)) for row in part]
+    found = [_row(row, lines.get(row[0], []), decided.get(row[0]) or {}, states.get(row[0]))
+             for row in part]
     for item in found:
         item.today = scope.today
     _add_decisions(conn, [item for item in found if item.line_states])
@@ -64,19 +70,18 @@ def _lines(conn: Connection, references: list[str]) -> dict[str, list[dict[str, 
     return found
 
 
-def _row(row: Row[Any], lines: list[dict[str, Any]], decided: dict[str, dict[str, Any]],
+def _row(row: Sequence[Any], lines: list[dict[str, Any]], decided: dict[str, dict[str, Any]],
          delivery: Any) -> StatementRow:
+    reference, seq, entry_hash, at, name, email, number, matched, locale, flags, erased = row
     for line in lines:
         state = decided.get(line["line_id"])
         if state is not None:
             line["state"] = state["state"]
     return StatementRow(
-        reference=row.reference, seq=row.seq, entry_hash=row.hash,
-        submitted_at=row.submitted_at, name=row.name, email=row.email,
-        order_number=row.order_number, order_matched=row.order_matched, locale=row.locale,
-        flags=json.loads(row.flags) if row.flags and row.flags != "[]" else [],
-        lines=lines, description="",
-        erased=bool(row.erased) and "content" in json.loads(row.erased),
+        reference=reference, seq=seq, entry_hash=entry_hash, submitted_at=at, name=name,
+        email=email, order_number=number, order_matched=matched, locale=locale,
+        flags=json.loads(flags) if flags and flags != "[]" else [], lines=lines,
+        description="", erased=bool(erased) and "content" in json.loads(erased),
         line_states=decided, delivery=delivery, **decided_fields(decided),
     )
 

@@ -121,14 +121,11 @@ def _source(filters: Filters, scope: Scope) -> tuple[Any, list[ColumnElement[boo
     return joined, line_filters.first_line(drive)
 
 
-def base_select(filters: Filters, scope: Scope, *, body: bool = True) -> Select[Any]:
-    """Statements with their entry (without its body if ``body`` is false), filtered, in no
-    order yet."""
+def base_select(filters: Filters, scope: Scope, columns: Sequence[Any] = ()) -> Select[Any]:
+    """Statements with their entry (or only ``columns`` of both), filtered, in no order yet."""
     source, driven = _source(filters, scope)
-    entry = (ledger.c.body, ledger.c.erased, ledger.c.hash) if body else (
-        ledger.c.erased, ledger.c.hash)
     return (
-        select(statements, *entry)
+        select(*(columns or (statements, ledger.c.body, ledger.c.erased, ledger.c.hash)))
         .select_from(source.join(ledger, ledger.c.seq == statements.c.seq))
         .where(and_(true(), *driven, *conditions(filters, scope)))
     )
