@@ -15,6 +15,7 @@ from sqlalchemy import Engine, insert, update
 
 from withdrawal.statement import DocumentKind, EventType, canonical_json
 from withdrawal.storage.chain import entry_hash, field_digests
+from withdrawal.storage.statements import indexed_line
 from withdrawal.storage.tables import (
     GENESIS_HASH,
     chain_head,
@@ -76,8 +77,9 @@ def _rows(count: int, documents_every: int) -> Iterator[dict[str, list[dict[str,
             "name": body["name"], "email": body["email"], "email_lower": body["email"],
             "order_number": body["order_number"], "order_matched": True, "locale": "en",
             "flags": "[]"})
-        batch["lines"].append({"reference": ref, "line_id": "1",
-                               "order_number": body["order_number"], "status": "withdrawable"})
+        batch["lines"].extend({"reference": ref, "order_number": body["order_number"],
+                               **indexed_line(position, line)}
+                              for position, line in enumerate(body["lines"]))
         if documents_every and n % documents_every == 0:
             pdf = b"%PDF-1.7\n" + os.urandom(DOCUMENT_SIZE)
             sha = hashlib.sha256(pdf).hexdigest()

@@ -30,12 +30,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import Engine, insert, text  # noqa: E402
 
 from bench._report import Report, arguments  # noqa: E402
+from withdrawal.audit.chart import daily_counts  # noqa: E402
 from withdrawal.audit.decisions import refunds_due  # noqa: E402
 from withdrawal.audit.paging import page  # noqa: E402
 from withdrawal.audit.queries import Filters, Scope  # noqa: E402
 from withdrawal.storage.engine import make_engine  # noqa: E402
 from withdrawal.storage.schema import upgrade_schema  # noqa: E402
-from withdrawal.storage.tables import ledger, line_decisions, statements  # noqa: E402
+from withdrawal.storage.tables import (  # noqa: E402
+    ledger,
+    line_decisions,
+    statement_lines,
+    statements,
+)
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 BATCH = 10_000
@@ -64,7 +70,10 @@ def ref(n: int) -> str:
     return f"W-{n // 10000:04d}-{n % 10000:04d}"
 
 
-def rows(count: int) -> Iterator[tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]]:
+Rows = tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None, dict[str, Any] | None]
+
+
+def rows(count: int) -> Iterator[Rows]:
     for n in range(1, count + 1):
         at = START + timedelta(seconds=n * step(count))
         body = content(n, at)
@@ -82,7 +91,9 @@ def rows(count: int) -> Iterator[tuple[dict[str, Any], dict[str, Any], dict[str,
                         "submitted_at": at, "seq": n, "state": state, "goods": False,
                         "withheld": False, "refund_due": at.date() + timedelta(days=14),
                         "decided_at": at, "last_seq": n}
-        yield entry, index, decision
+        line = {"reference": ref(n), "line_id": "1", "order_number": body["order_number"],
+                "status": body["lines"][0]["assessment"]["status"]} if body["lines"] else None
+        yield entry, index, decision, line
 
 
 def fill(engine: Engine, count: int) -> None:
@@ -98,9 +109,10 @@ def fill(engine: Engine, count: int) -> None:
 
 def _write(engine: Engine, batch: list[Any]) -> None:
     with engine.begin() as conn:
-        conn.execute(insert(ledger), [e for e, _i, _d in batch])
-        conn.execute(insert(statements), [i for _e, i, _d in batch])
-        decided = [d for _e, _i, d in batch if d]
+        conn.execute(insert(ledger), [e for e, _i, _d, _l in batch])
+        conn.execute(insert(statements), [i for _e, i, _d, _l in batch])
+        conn.execute(insert(statement_lines), [li for _e, _i, _d, li in batch if li])
+        decided = [d for _e, _i, d, _l in batch if d]
         if decided:
             conn.execute(insert(line_decisions), decided)
 
@@ -141,6 +153,9 @@ def bench(engine: Engine, count: int) -> float:
         (f"deep page (before seq {deep}), decision refunded", Filters(decision="refunded"),
          deep),
         ("first page, decision accepted", Filters(decision="accepted"), None),
+        ("first page, decision undecided", Filters(decision="undecided"), None),
+        (f"deep page (before seq {deep}), decision undecided", Filters(decision="undecided"),
+         deep),
         ("first page, refund overdue", Filters(refund="overdue"), None),
         ("first page, refund due", Filters(refund="due"), None),
         ("first page, flag order-not-found", Filters(flag="order-not-found"), None),
@@ -159,7 +174,9 @@ def bench(engine: Engine, count: int) -> float:
     soon = scope.today + timedelta(days=7)
     overview = timed("overview: refunds overdue and due within 7 days",
                      lambda: refunds_due(engine, until=soon))
-    return max(worst, overview)
+    chart = timed("overview chart: statements per day, 90 days",
+                  lambda: daily_counts(engine, scope.today, scope.zone))
+    return max(worst, overview, chart)
 
 
 def main() -> int:

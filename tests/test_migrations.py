@@ -26,12 +26,28 @@ from withdrawal.storage.schema import (
     head_revision,
     upgrade_schema,
 )
-from withdrawal.storage.tables import chain_head, metadata, statements
+from withdrawal.storage.tables import (
+    NAME_SEARCH,
+    NAME_TRGM_INDEX,
+    chain_head,
+    metadata,
+    statements,
+)
 from withdrawal.storage.verify import verify_chain
 from wsgi import create_app
 
 DATA = Path(__file__).with_name("data")
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _declared(name: str | None, type_: str, _parents: Any) -> bool:
+    """Withdrawal's tables and indexes, except the name search's trigram index that migration
+    0017 makes outside the metadata (an FTS5 table and its shadow tables on SQLite, a
+    ``pg_trgm`` index on PostgreSQL)."""
+    name = name or ""
+    if name.startswith((NAME_SEARCH, NAME_TRGM_INDEX)):
+        return False
+    return type_ != "table" or name.startswith("withdrawal_") and name != VERSION_TABLE
 
 
 def _differences(url: str) -> list[Any]:
@@ -40,8 +56,7 @@ def _differences(url: str) -> list[Any]:
         with engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={
                 "version_table": VERSION_TABLE, "compare_type": True,
-                "include_name": lambda name, type_, _p: type_ != "table"
-                or name.startswith("withdrawal_") and name != VERSION_TABLE,
+                "include_name": _declared,
             })
             return list(compare_metadata(context, metadata))
     finally:

@@ -15,10 +15,13 @@ import pytest
 from audit.support import record
 from flask import Flask
 from flask.testing import FlaskClient
-from support import engine_of
+from sqlalchemy import event
+from support import assessment, engine_of
 
-from withdrawal.audit import export, paging, queries
+from withdrawal.audit import export, export_rows, paging
+from withdrawal.audit.decisions import Decision, record_decision
 from withdrawal.audit.queries import Delivery, Filters, Scope, StatementRow
+from withdrawal.audit.retention import erase_statement
 
 P = "/withdrawal/audit"
 
@@ -77,23 +80,59 @@ def test_export_with_invalid_filters_is_refused(auditor: FlaskClient) -> None:
     assert auditor.get(f"{P}/export.xlsx").status_code == 404
 
 
-def test_export_reads_in_keyset_batches(
+def test_export_streams_batches_from_the_indexes(
     app: Flask, auditor: FlaskClient, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(paging, "BATCH_SIZE", 2)
-    made = [record(app) for _ in range(5)]
+    """One query streamed in batches; no statement's entry body is read (none is decided)."""
+    monkeypatch.setattr(export_rows, "BATCH_SIZE", 2)
+    made = [record(app, statuses=["withdrawable", "excluded"]) for _ in range(5)]
     batches: list[int] = []
-    original = queries.fetch
+    original = export_rows._rows
 
-    def counting(engine: Any, query: Any) -> list[StatementRow]:
-        rows = original(engine, query)
-        batches.append(len(rows))
-        return rows
+    def counting(conn: Any, part: Any, scope: Any) -> list[StatementRow]:
+        batches.append(len(part))
+        return original(conn, part, scope)
 
-    monkeypatch.setattr(paging, "fetch", counting)
-    rows = rows_of(auditor.get(f"{P}/export.csv"))
+    seen: list[str] = []
+
+    def remember(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    monkeypatch.setattr(export_rows, "_rows", counting)
+    event.listen(engine_of(app), "before_cursor_execute", remember)
+    try:
+        rows = rows_of(auditor.get(f"{P}/export.csv"))
+    finally:
+        event.remove(engine_of(app), "before_cursor_execute", remember)
     assert [r["reference"] for r in rows] == list(reversed(made))
+    assert rows[0]["lines"] == "Licence key 1 [withdrawable] | Licence key 2 [excluded]"
     assert batches == [2, 2, 1]
+    assert not any("withdrawal_ledger.body" in statement for statement in seen)
+
+
+def test_export_rows_are_the_rows_the_entries_give(app: Flask) -> None:
+    """The indexes give every exported field the statements' entries give (``iter_rows``
+    reads those): multi-line, unmatched, decided, erased statements and wildcards alike."""
+    many = [{"line_id": str(n), "title": f"Item {n}", "quantity": n,
+             "unit_price": "1.00", "kind": "digital-content",
+             "assessment": {**assessment(str(n), "withdrawable"),
+                            **({"assessed_at": "2026-12-20T10:00:00+00:00"} if n == 10
+                               else {})}} for n in (2, 10, 1)]
+    decided = record(app, statuses=["withdrawable", "excluded"], flags=["chosen-excluded"])
+    record(app, lines=many)
+    record(app, order_matched=False, name="=cmd")
+    erased = record(app, name="Erin")
+    record_decision(engine_of(app), decided, Decision("accepted", by="clara"))
+    with engine_of(app).begin() as conn:
+        erase_statement(conn, erased, {"retention": "1d", "cutoff": "2026-01-01T00:00:00Z"})
+    scope = Scope(_zone(), _today())
+    for filters in (Filters(), Filters(decision="accepted"), Filters(matched=False)):
+        old = [export.record(row) for row in paging.iter_rows(engine_of(app), filters, scope)]
+        new = [export.record(row) for row in
+               export_rows.export_rows(engine_of(app), filters, scope, batch=2)]
+        assert new == old
+        for row in export_rows.export_rows(engine_of(app), filters, scope):
+            assert export.csv_row(row) == export.csv_cells(export.record(row))
 
 
 def _row(n: int) -> StatementRow:

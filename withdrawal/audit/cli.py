@@ -14,7 +14,7 @@ from ..state import state
 from ..storage.statements import utcnow
 from .context import today, trader_zone
 from .export import FORMATS, chunks
-from .paging import iter_rows
+from .export_rows import export_rows
 from .queries import Filters, Scope
 from .retention import parse_period, purge
 
@@ -42,7 +42,7 @@ def export_command(
     """Export statements, newest first, as CSV or JSON Lines, in constant memory."""
     filters = Filters(since=since.date() if since else None,
                       until=until.date() if until else None)
-    rows = iter_rows(state().engine, filters, Scope(trader_zone(), today()))
+    rows = export_rows(state().engine, filters, Scope(trader_zone(), today()))
     for chunk in chunks(fmt, rows):
         output.write(chunk.encode())
 

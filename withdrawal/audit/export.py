@@ -1,5 +1,5 @@
-"""The filtered list as CSV or JSON Lines, produced row by row from the keyset batches of
-``paging.iter_rows``: memory stays constant whatever the number of statements.
+"""The filtered list as CSV or JSON Lines, produced row by row from the streamed batches of
+``export_rows``: memory stays constant whatever the number of statements.
 
 CSV cells that a spreadsheet would read as a formula (starting with = + - @, a tab or a carriage
 return) are prefixed with a single quote: a consumer's name must never run as a formula."""
@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -28,11 +28,12 @@ COLUMNS = (
 CHUNK_SIZE = 64 * 1024
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_CHARS = frozenset(_FORMULA_START)
 
 
 def safe_cell(value: str) -> str:
     """Neutralise a cell a spreadsheet would evaluate (OWASP CSV injection)."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    return "'" + value if value and value[0] in _FORMULA_CHARS else value
 
 
 def record(row: StatementRow) -> dict[str, Any]:
@@ -64,17 +65,21 @@ def csv_cells(data: dict[str, Any]) -> list[str]:
 def _flat(key: str, value: Any) -> str:
     if value is None:
         return ""
+    if value.__class__ is str:  # most cells: nothing to convert
+        return value
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if key == "flags":
-        return " ".join(value)
-    if key == "lines":
-        return " | ".join(_line_text(line) for line in value)
-    if key == "line_decisions":
-        return " ".join(f"{line}:{state}" for line, state in value.items())
-    if key == "decisions":
-        return " | ".join(_decision_text(decision) for decision in value)
-    return str(value)
+    nested = _NESTED.get(key)
+    return nested(value) if nested is not None else str(value)
+
+
+_NESTED: dict[str, Callable[[Any], str]] = {
+    "flags": " ".join,
+    "lines": lambda lines: " | ".join(_line_text(line) for line in lines),
+    "line_decisions": lambda states: " ".join(f"{line}:{state}"
+                                              for line, state in states.items()),
+    "decisions": lambda decisions: " | ".join(_decision_text(d) for d in decisions),
+}
 
 
 def _line_text(line: dict[str, Any]) -> str:
@@ -97,13 +102,32 @@ def _decision_text(decision: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
+def csv_row(row: StatementRow) -> list[str]:
+    """``csv_cells(record(row))`` without the record in between (the export's hot path):
+    the same cells in the same order."""
+    delivery, safe = row.delivery, safe_cell
+    return [
+        safe(row.reference), row.submitted_at.isoformat(), safe(row.name), safe(row.email),
+        safe(row.order_number or ""), "yes" if row.order_matched else "no", safe(row.locale),
+        safe(" ".join(row.flags)), safe(" | ".join(map(_line_text, row.lines))),
+        safe(delivery.status if delivery else "none"),
+        safe((delivery.message_id or "") if delivery else ""), safe(row.decision),
+        _iso(row.refund_due) or "", _iso(row.refunded_on) or "",
+        _iso(row.key_revoked_at) or "", "yes" if row.erased else "no", str(row.seq),
+        safe(row.entry_hash),
+        "yes" if row.today and row.refund_overdue(row.today) else "no",
+        safe(" ".join(f"{line}:{data['state']}" for line, data in row.line_states.items())),
+        safe(" | ".join(map(_decision_text, row.decisions))),
+    ]
+
+
 def csv_chunks(rows: Iterable[StatementRow]) -> Iterator[str]:
     """The header, then the statements, one CSV line each, in chunks of about 64 KiB."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for row in rows:
-        writer.writerow(csv_cells(record(row)))
+        writer.writerow(csv_row(row))
         if buffer.tell() >= CHUNK_SIZE:
             yield _drain(buffer)
     yield _drain(buffer)

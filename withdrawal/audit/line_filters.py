@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 
 from ..storage.tables import line_decisions, statements
 
@@ -79,7 +79,15 @@ def other_conditions(decision: str, refund: str, today: date) -> list[ColumnElem
         alias = line_decisions.alias()
         found.append(_any_line(by_refund(alias), alias))
     if decision == "undecided":
-        alias, every = line_decisions.alias(), line_decisions.alias()
-        found.append(or_(~_any_line([], every),
-                         _any_line([alias.c.state == "undecided"], alias)))
+        found.append(_undecided())
     return found
+
+
+def _undecided() -> ColumnElement[bool]:
+    """No line decided yet (no row), or some line still undecided: two look-ups per listed
+    statement in the (seq, state) index, so the list walks ``submitted_at`` newest first and
+    stops at a full page instead of building the set of every decided statement."""
+    rows = line_decisions.alias("decided")
+    own = rows.c.seq == statements.c.seq
+    return or_(~exists().where(own),
+               exists().where(own, rows.c.state == "undecided"))

@@ -11,14 +11,14 @@ one does not mean sorting them all."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Column, ColumnElement, Engine, Select, and_, or_, select
 
 from ..storage.tables import line_decisions, statements
-from . import line_filters
+from . import line_filters, name_search
 from .queries import Filters, Scope, StatementRow, base_select, fetch, matching_seqs
 
 PAGE_SIZE = 50
@@ -79,6 +79,7 @@ def page(
 ) -> Page:
     """One page, newest first: the first, or the one older than the statement ``before`` or
     newer than the statement ``after`` (cursors are the statements' ``seq``)."""
+    scope = indexed(engine, scope)
     order, query = order_for(filters), base_select(filters, scope).limit(size)
     newer_from, older_from = _position(engine, after), _position(engine, before)
     if newer_from is not None:
@@ -98,6 +99,11 @@ def page(
     return Page(rows, first.seq if newer else None, last.seq if older else None)
 
 
+def indexed(engine: Engine, scope: Scope) -> Scope:
+    """``scope`` knowing whether the name search has its trigram table here."""
+    return replace(scope, trigram_table=name_search.has_trigram_table(engine))
+
+
 def _any(engine: Engine, query: Select[Any]) -> bool:
     with engine.connect() as conn:
         return conn.execute(query.limit(1)).first() is not None
@@ -108,6 +114,7 @@ def iter_rows(
 ) -> Iterator[StatementRow]:
     """Every matching statement, newest first, read in keyset batches: memory stays flat
     whatever the number of rows, and no connection is held between batches."""
+    scope = indexed(engine, scope)
     order, cursor = order_for(filters), None
     while True:
         query = base_select(filters, scope).order_by(*order.newest_first()).limit(batch)

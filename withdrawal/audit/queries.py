@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Engine,
     Row,
     Select,
@@ -25,7 +26,7 @@ from ..decisions import decision_json, fold
 from ..eligibility import period_ended
 from ..storage.decisions import decision_events_of, line_states
 from ..storage.tables import ledger, line_decisions, outbox, statements
-from . import line_filters
+from . import line_filters, name_search
 
 
 @dataclass(frozen=True)
@@ -64,11 +65,12 @@ class Scope:
 
     zone: ZoneInfo
     today: date
+    trigram_table: bool = False  # SQLite's FTS5 name index is there (``name_search``)
 
 
 def conditions(filters: Filters, scope: Scope) -> list[ColumnElement[bool]]:
     """The WHERE clauses for these filters."""
-    found = _identity_conditions(filters) + _time_conditions(filters, scope)
+    found = _identity_conditions(filters, scope) + _time_conditions(filters, scope)
     if filters.matched is not None:
         found.append(statements.c.order_matched == filters.matched)
     if filters.flag.strip():
@@ -77,7 +79,7 @@ def conditions(filters: Filters, scope: Scope) -> list[ColumnElement[bool]]:
     return found + _decision_conditions(filters, scope)
 
 
-def _identity_conditions(filters: Filters) -> list[ColumnElement[bool]]:
+def _identity_conditions(filters: Filters, scope: Scope) -> list[ColumnElement[bool]]:
     found: list[ColumnElement[bool]] = []
     if filters.reference.strip():
         found.append(statements.c.reference == filters.reference.strip().upper())
@@ -86,7 +88,7 @@ def _identity_conditions(filters: Filters) -> list[ColumnElement[bool]]:
     if filters.order_number.strip():
         found.append(statements.c.order_number == filters.order_number.strip())
     if filters.name.strip():
-        found.append(statements.c.name.icontains(filters.name.strip(), autoescape=True))
+        found.extend(name_search.conditions(filters.name.strip(), scope.trigram_table))
     return found
 
 
@@ -119,11 +121,11 @@ def _source(filters: Filters, scope: Scope) -> tuple[Any, list[ColumnElement[boo
     return joined, line_filters.first_line(drive)
 
 
-def base_select(filters: Filters, scope: Scope) -> Select[Any]:
-    """Statements with their entry, filtered, in no order yet."""
+def base_select(filters: Filters, scope: Scope, columns: Sequence[Any] = ()) -> Select[Any]:
+    """Statements with their entry (or only ``columns`` of both), filtered, in no order yet."""
     source, driven = _source(filters, scope)
     return (
-        select(statements, ledger.c.body, ledger.c.erased, ledger.c.hash)
+        select(*(columns or (statements, ledger.c.body, ledger.c.erased, ledger.c.hash)))
         .select_from(source.join(ledger, ledger.c.seq == statements.c.seq))
         .where(and_(true(), *driven, *conditions(filters, scope)))
     )
@@ -190,14 +192,25 @@ def to_row(row: Row[Any], delivery: Delivery | None,
         flags=list(json.loads(row.flags or "[]")), lines=_lines(content, decided),
         description=str(content.get("contract_description") or ""),
         erased="content" in json.loads(row.erased or "{}"),
-        decision=summary_state(decided), line_states=decided, delivery=delivery,
-        refund_due=min((d["refund_due"] for d in decided.values()
-                        if d["state"] == "accepted" and d["refund_due"]), default=None),
-        refunded_on=max((d["refunded_on"] for d in decided.values() if d["refunded_on"]),
-                        default=None),
-        key_revoked_at=max((d["key_revoked_at"] for d in decided.values()
-                            if d["key_revoked_at"]), default=None),
+        line_states=decided, delivery=delivery, **decided_fields(decided),
     )
+
+
+def decided_fields(decided: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+    """A row's summary of its lines' decisions: the state in one word, the earliest refund
+    due, the latest refund and key revocation."""
+    if not decided:
+        return {"decision": "undecided", "refund_due": None, "refunded_on": None,
+                "key_revoked_at": None}
+    return {
+        "decision": summary_state(decided),
+        "refund_due": min((d["refund_due"] for d in decided.values()
+                           if d["state"] == "accepted" and d["refund_due"]), default=None),
+        "refunded_on": max((d["refunded_on"] for d in decided.values() if d["refunded_on"]),
+                           default=None),
+        "key_revoked_at": max((d["key_revoked_at"] for d in decided.values()
+                               if d["key_revoked_at"]), default=None),
+    }
 
 
 def summary_state(decided: Mapping[str, dict[str, Any]]) -> str:
@@ -225,20 +238,27 @@ def deliveries(engine: Engine, references: Sequence[str]) -> dict[str, Delivery]
     """The acknowledgement delivery of each statement, in one query."""
     if not references:
         return {}
+    with engine.connect() as conn:
+        return deliveries_on(conn, references)
+
+
+def deliveries_on(conn: Connection, references: Sequence[str]) -> dict[str, Delivery]:
+    """``deliveries`` on a connection already open."""
+    if not references:
+        return {}
     query = (
         select(outbox).where(outbox.c.reference.in_(list(references)),
                              outbox.c.purpose == "acknowledgement")
         .order_by(outbox.c.id)
     )
     found: dict[str, Delivery] = {}
-    with engine.connect() as conn:
-        for entry in conn.execute(query):
-            earlier = found.get(entry.reference)
-            found[entry.reference] = Delivery(
-                status=entry.status, attempts=entry.attempts, sent_at=entry.sent_at,
-                message_id=entry.message_id, last_error=entry.last_error,
-                entries=(earlier.entries if earlier else 0) + 1,
-            )
+    for entry in conn.execute(query):
+        earlier = found.get(entry.reference)
+        found[entry.reference] = Delivery(
+            status=entry.status, attempts=entry.attempts, sent_at=entry.sent_at,
+            message_id=entry.message_id, last_error=entry.last_error,
+            entries=(earlier.entries if earlier else 0) + 1,
+        )
     return found
 
 

@@ -25,6 +25,7 @@ from . import export, paging
 from .chart import build_chart, daily_counts
 from .context import auditor_name, today, trader_zone
 from .decisions import refunds_due
+from .export_rows import export_rows
 from .forms import ActionForm, FilterForm
 from .integrity import latest_checks, verify_and_store
 from .pages import expired_form
@@ -75,7 +76,7 @@ def export_list(fmt: str) -> ResponseReturnValue:
     _form, filters = _filters()
     if filters is None:
         abort(400)
-    rows = paging.iter_rows(state().engine, filters, scope(), batch=paging.BATCH_SIZE)
+    rows = export_rows(state().engine, filters, scope())
     name = f"withdrawal-statements-{today().isoformat()}.{fmt}"
     return Response(
         stream_with_context(export.chunks(fmt, rows)), mimetype=export.MEDIA_TYPES[fmt],

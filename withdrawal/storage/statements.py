@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select
 
+from ..eligibility import period_ended
 from ..statement import (
     CONTENT_FIELD,
     EventType,
@@ -178,11 +179,20 @@ def _index(
     order_number = content["order_number"]
     if not content["order_matched"] or order_number is None:
         return
-    for line in content["lines"]:
-        conn.execute(insert(statement_lines).values(
-            reference=content["reference"], line_id=line["line_id"],
-            order_number=order_number, status=line["assessment"]["status"],
-        ))
+    lines = [{"reference": content["reference"], "order_number": order_number,
+              **indexed_line(position, line)}
+             for position, line in enumerate(content["lines"])]
+    if lines:
+        conn.execute(insert(statement_lines), lines)
+
+
+def indexed_line(position: int, line: Mapping[str, Any]) -> dict[str, Any]:
+    """A recorded line's columns in ``statement_lines`` (besides reference and order)."""
+    assessment = line.get("assessment") or {}
+    return {"line_id": str(line.get("line_id")), "status": str(assessment.get("status")),
+            "position": position, "title": line.get("title"),
+            "quantity": line.get("quantity", 1), "deadline": assessment.get("deadline"),
+            "period_ended": period_ended(assessment)}
 
 
 def withdrawn_lines(conn: Connection, order_number: str | None) -> dict[str, str]:

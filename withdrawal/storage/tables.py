@@ -104,6 +104,14 @@ statement_lines = Table(
     Column("line_id", Text, primary_key=True),
     Column("order_number", Text, nullable=False),
     Column("status", String(32), nullable=False),
+    # What the exports show of each line, copied from the entry (migration 0017) so that an
+    # export reads the index instead of parsing every entry: its place in the statement, the
+    # title and quantity, and the assessment's deadline and whether it had passed.
+    Column("position", Integer),
+    Column("title", Text),
+    Column("quantity", Integer),
+    Column("deadline", Text),
+    Column("period_ended", Boolean),
     Index("ix_withdrawal_statement_lines_order", "order_number", "line_id"),
 )
 
@@ -189,7 +197,18 @@ line_decisions = Table(
     # Serves the list filtered by line state or refund (due dates follow submission dates), and
     # the refunds overview and overdue signals (accepted lines: a small working set).
     Index("ix_withdrawal_line_decisions_list", "state", "submitted_at", "seq"),
+    # A statement's rows by its place in the chain: the "undecided" filter (no row, or an
+    # undecided one) looks each listed statement up here.
+    Index("ix_withdrawal_line_decisions_seq", "seq", "state"),
 )
+
+#: The name search's trigram index, made by migration 0017 outside this metadata (it is
+#: backend-specific): on SQLite an FTS5 table (trigram tokenizer) holding each statement's
+#: name under its ``seq`` as rowid, kept in step by triggers; on PostgreSQL a ``pg_trgm`` GIN
+#: index on ``name`` (it serves the search's ``ILIKE``). Either may be missing (no FTS5
+#: trigram tokenizer, no right to create the extension): the search then scans.
+NAME_SEARCH = "withdrawal_name_search"
+NAME_TRGM_INDEX = "ix_withdrawal_statements_name_trgm"
 
 verifications = Table(
     "withdrawal_verifications",

@@ -14,7 +14,12 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from ..statement import CONTENT_FIELD, erased_fields
+from .statements import indexed_line
 from .tables import statement_lines, statements
+
+#: The columns of a line's index row compared with the line as recorded.
+LINE_COLUMNS = ("line_id", "status", "position", "title", "quantity", "deadline",
+                "period_ended")
 
 
 @dataclass(frozen=True)
@@ -108,23 +113,24 @@ def line_problems(conn: Connection, recorded: Sequence[RecordedStatement]) -> It
     """``statement_lines`` of these statements against the lines each one recorded."""
     if not recorded:
         return
-    indexed: dict[str, set[tuple[str, str, str]]] = {}
+    indexed: dict[str, set[tuple[Any, ...]]] = {}
     query = select(statement_lines).where(
         statement_lines.c.reference.in_([s.reference for s in recorded]))
     for row in conn.execute(query):
-        indexed.setdefault(row.reference, set()).add((row.line_id, row.order_number, row.status))
+        indexed.setdefault(row.reference, set()).add(
+            (row.order_number, *(getattr(row, key) for key in LINE_COLUMNS)))
     for statement in recorded:
         if indexed.get(statement.reference, set()) != _expected_lines(statement.content):
             yield f"statement {statement.reference}: indexed lines differ from the entry"
 
 
-def _expected_lines(content: dict[str, Any]) -> set[tuple[str, str, str]]:
+def _expected_lines(content: dict[str, Any]) -> set[tuple[Any, ...]]:
     number = content.get("order_number")
     if not content.get("order_matched") or number is None:
         return set()
-    return {(str(line.get("line_id")), str(number),
-             str((line.get("assessment") or {}).get("status")))
-            for line in content.get("lines") or []}
+    return {(str(number), *(line[key] for key in LINE_COLUMNS))
+            for line in (indexed_line(position, line)
+                         for position, line in enumerate(content.get("lines") or []))}
 
 
 def stray_lines(conn: Connection) -> Iterator[str]:

@@ -1,0 +1,46 @@
+"""The list's name search: the statements whose name contains the text, in any case, LIKE
+wildcards in it taken literally (SQLAlchemy's ``icontains``: ``name ILIKE '%' || :text || '%'
+ESCAPE '/'`` on PostgreSQL, ``lower(name) LIKE lower(...)`` on SQLite).
+
+At a million statements that condition alone scans every name. On PostgreSQL migration 0017's
+``pg_trgm`` GIN index on ``name`` serves the same condition as it stands. On SQLite the FTS5
+trigram table (``withdrawal_name_search``) first narrows the statements to those holding the
+text's trigrams as a phrase, and the same condition then decides on those few, so the answer
+is exactly the scan's: the FTS5 table folds case more widely than SQLite's ASCII ``lower()``,
+never less. A text of fewer than three characters has no trigram and scans."""
+
+from __future__ import annotations
+
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import ColumnElement, Engine, column, literal_column, select, table, text
+
+from ..storage.tables import NAME_SEARCH, statements
+
+#: Characters the FTS5 trigram tokenizer needs to find a phrase.
+SHORTEST = 3
+
+_names = table(NAME_SEARCH, column("rowid"))
+_found: WeakKeyDictionary[Engine, bool] = WeakKeyDictionary()
+
+
+def has_trigram_table(engine: Engine) -> bool:
+    """Whether this SQLite database has the FTS5 trigram table (asked once per engine)."""
+    if engine.dialect.name != "sqlite":
+        return False
+    if engine not in _found:
+        query = text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name")
+        with engine.connect() as conn:
+            _found[engine] = conn.execute(query, {"name": NAME_SEARCH}).first() is not None
+    return _found[engine]
+
+
+def conditions(needle: str, trigram_table: bool) -> list[ColumnElement[bool]]:
+    """The WHERE clauses for "the name contains ``needle``" (already stripped, not empty)."""
+    contains = statements.c.name.icontains(needle, autoescape=True)
+    if not trigram_table or len(needle) < SHORTEST:
+        return [contains]
+    phrase = '"' + needle.replace('"', '""') + '"'  # an FTS5 string: no operators inside
+    candidates = (select(_names.c.rowid)
+                  .where(literal_column(NAME_SEARCH).op("MATCH")(phrase)))
+    return [statements.c.seq.in_(candidates), contains]
