@@ -11,7 +11,7 @@ and 5):
   deadline, whether the period had ended), filled once from the entries.
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0016
 Create Date: 2026-11-30
 """
 
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0014"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
