@@ -1,13 +1,13 @@
 """The audit area's forms: the list's filters (GET, no CSRF: they change nothing) and the
-actions (POST, each with its CSRF token). The decision form carries a prefix so that its ids
-stay unique beside the page's other forms."""
+actions (POST, each with its CSRF token). Every field drops NUL and lone surrogates first
+(``hostile.CleanForm``) and every text field has a length limit. The decision form carries a
+prefix so that its ids stay unique beside the page's other forms."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import wtforms
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     RadioField,
@@ -19,6 +19,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..hostile import CleanForm
 from ..i18n import lazy_gettext as _l
 from ..i18n import lazy_pgettext
 from .queries import Filters
@@ -32,7 +33,7 @@ def _choices(*pairs: tuple[str, Any]) -> list[Any]:
     return [make(value, label) if make else (value, label) for value, label in pairs]
 
 
-class FilterForm(FlaskForm):  # type: ignore[misc]
+class FilterForm(CleanForm):
     """Search and filters of the statement list; read from the query string."""
 
     class Meta:
@@ -74,7 +75,7 @@ class FilterForm(FlaskForm):  # type: ignore[misc]
         )
 
 
-class DecideForm(FlaskForm):  # type: ignore[misc]
+class DecideForm(CleanForm):
     """One decision on some lines of a statement (issue 14): the lines, the outcome and what
     it needs. Only the form's shape is checked here; whether the decision is complete and
     allowed is ``withdrawal.decisions``' to say (its problems become field errors)."""
@@ -109,7 +110,7 @@ class DecideForm(FlaskForm):  # type: ignore[misc]
                          description=_l("Internal: the consumer does not see it."))
 
 
-class ActionForm(FlaskForm):  # type: ignore[misc]
+class ActionForm(CleanForm):
     """A button with nothing but its CSRF token: resend, verify now."""
 
 
