@@ -184,11 +184,16 @@ def judge(endpoint: Endpoint, hostile: Hostile, response: Any) -> None:
             assert raw not in html, f"unescaped {raw!r} in {endpoint.id}"
 
 
-def attack(target: Target, endpoint: Endpoint) -> None:
-    """The profile's number of hostile requests to ``endpoint``, each judged."""
+def attack(target: Target, endpoint: Endpoint, examples: int | None = None) -> None:
+    """The profile's number of hostile requests to ``endpoint`` (or ``examples``), each
+    judged."""
+    profile = settings()  # the loaded profile's count, or ``examples`` (the benchmark's)
+    if examples is not None:
+        profile = settings(profile, max_examples=examples, database=None)
 
-    @settings(suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                     HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(profile, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                              HealthCheck.too_slow, HealthCheck.data_too_large],
+              deadline=None)
     @given(request=requests(endpoint))
     def one(request: tuple[Hostile, str | None]) -> None:
         hostile, seed = request
