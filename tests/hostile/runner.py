@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from hostile.strategies import (
     BODIES,
     BOUNDARY,
+    LONGEST_IN_QUERY,
     MARKERS,
     RAW_MARKUP,
     UPLOADS,
@@ -64,23 +65,31 @@ class Endpoint:
     upload: bool = False
 
 
-@st.composite
-def requests(draw: st.DrawFn, endpoint: Endpoint) -> tuple[Hostile, str | None]:
-    """A hostile request to ``endpoint`` and the draft to seed first (or None)."""
-    path = endpoint.path
-    if "{}" in path:
-        path = path.replace("{}", _path_value(draw(value(endpoint.path_values))))
-    seed = draw(st.sampled_from([None, *SEEDS])) if endpoint.draft else None
-    sent = draw(headers())
+def requests(endpoint: Endpoint) -> st.SearchStrategy[tuple[Hostile, str | None]]:
+    """Hostile requests to ``endpoint``, each with the draft to seed first (or None). The
+    parts are built once: a strategy made while drawing would cost more than the request."""
+    paths = (value(endpoint.path_values, LONGEST_IN_QUERY).map(_path_value)
+             if "{}" in endpoint.path else st.just(""))
+    seeds = st.sampled_from([None, *SEEDS]) if endpoint.draft else st.none()
     if endpoint.method == "GET":
-        return Hostile(path, draw(fields(endpoint.known)), headers=sent), seed
-    body = draw(BODIES)
-    hostile = Hostile(
-        path, draw(fields({"lang": ("de", "it", "pl", "xx")})), body=body, headers=sent,
-        form=draw(fields(endpoint.known)) if body in (Body.FORM, Body.MULTIPART) else [],
-        document=draw(json_values()) if body is Body.JSON else None,
-        upload=draw(st.none() | UPLOADS) if body is Body.MULTIPART and endpoint.upload else None)
-    return hostile, seed
+        gets = st.builds(lambda p, q, h: Hostile(endpoint.path.replace("{}", p), q, headers=h),
+                         paths, fields(endpoint.known, LONGEST_IN_QUERY), headers())
+        return st.tuples(gets, seeds)
+    query = fields({"lang": ("de", "it", "pl", "xx")}, LONGEST_IN_QUERY)
+    form = fields(endpoint.known)
+    uploads = st.none() | UPLOADS if endpoint.upload else st.none()
+
+    @st.composite
+    def posts(draw: st.DrawFn) -> Hostile:
+        body = draw(BODIES)
+        return Hostile(
+            endpoint.path.replace("{}", draw(paths)), draw(query), body=body,
+            headers=draw(headers()),
+            form=draw(form) if body in (Body.FORM, Body.MULTIPART) else [],
+            document=draw(json_values()) if body is Body.JSON else None,
+            upload=draw(uploads) if body is Body.MULTIPART else None)
+
+    return st.tuples(posts(), seeds)
 
 
 def _path_value(v: Value) -> str:

@@ -51,54 +51,65 @@ Value = tuple[Piece, ...]
 
 _CHARACTERS = st.characters(codec=None)  # any code point but surrogates
 _SURROGATES = st.sampled_from(["\ud800", "\udbff", "\udc00", "\udfff"])
-_HUGE = st.builds(lambda ch, n: ch * n, st.sampled_from(["A", "é", "\U0001f600", "<", "\x00",
-                                                         " ", "%"]),
-                  st.integers(min_value=300, max_value=120_000))
+#: The longest value: a body's (beyond every field's limit, and beyond the 500 kB Werkzeug
+#: reads of a form once encoded), a query string's (beyond what servers take in a URL, 8 kB).
+LONGEST_IN_BODY, LONGEST_IN_QUERY = 120_000, 3_000
 
 
-def _piece() -> st.SearchStrategy[Piece]:
+def _huge(longest: int) -> st.SearchStrategy[str]:
+    return st.builds(lambda ch, n: ch * n,
+                     st.sampled_from(["A", "é", "\U0001f600", "<", "\x00", " ", "%"]),
+                     st.integers(min_value=300, max_value=longest))
+
+
+def _piece(longest: int) -> st.SearchStrategy[Piece]:
     return st.one_of(
         st.text(_CHARACTERS, max_size=40),
         st.sampled_from(MARKERS),
         st.sampled_from(["\x00", "\r\n", "\t", "\x7f", "\u2028", "\ufeff", "\u202e"]),
         _SURROGATES,
         st.builds(Raw, st.sampled_from(RAW_ESCAPES)),
-        _HUGE,
+        _huge(longest),
     )
 
 
-def hostile_value() -> st.SearchStrategy[Value]:
+def hostile_value(longest: int = LONGEST_IN_BODY) -> st.SearchStrategy[Value]:
     """A field's value made of hostile pieces."""
-    return st.lists(_piece(), max_size=5).map(tuple)
+    return st.lists(_piece(longest), max_size=5).map(tuple)
 
 
-def value(good: tuple[Any, ...] = ()) -> st.SearchStrategy[Value]:
+def value(good: tuple[Any, ...] = (), longest: int = LONGEST_IN_BODY) -> st.SearchStrategy[Value]:
     """A good value of the field (``good``), one with hostile pieces around it, or a hostile
     one."""
     if not good:
-        return hostile_value()
+        return hostile_value(longest)
     goods = st.sampled_from(good).map(lambda g: (g,))
-    return st.one_of(goods, hostile_value(),
-                     st.tuples(goods, hostile_value()).map(lambda t: t[0] + t[1]))
+    return st.one_of(goods, hostile_value(longest),
+                     st.tuples(goods, hostile_value(longest)).map(lambda t: t[0] + t[1]))
 
 
-def fields(known: dict[str, tuple[Any, ...]]) -> st.SearchStrategy[list[tuple[str, Value]]]:
+def fields(
+    known: dict[str, tuple[Any, ...]], longest: int = LONGEST_IN_BODY,
+) -> st.SearchStrategy[list[tuple[str, Value]]]:
     """Name and value pairs: the form's own fields (each may repeat) and unknown names."""
     names = [*known] if known else ["q"]
-    own = st.sampled_from(names).flatmap(lambda n: value(known.get(n, ())).map(lambda v: (n, v)))
+    own = st.one_of([st.tuples(st.just(n), value(known.get(n, ()), longest)) for n in names])
     unknown = st.tuples(st.one_of(st.text(_CHARACTERS, max_size=20), _SURROGATES,
                                   st.sampled_from(["", "csrf_token", "__proto__", "a[]", "\x00"])),
-                        hostile_value())
+                        hostile_value(longest))
     return st.lists(st.one_of(own, own, own, unknown), max_size=12)
+
+
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(),
+                     st.text(max_size=30), st.sampled_from(MARKERS))
+_JSON = st.recursive(_SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=10), inner, max_size=4)),
+    max_leaves=12)
 
 
 def json_values() -> st.SearchStrategy[Any]:
     """Any JSON document: the shapes a form field should never be (ints, floats, objects)."""
-    scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(),
-                        st.text(max_size=30), st.sampled_from(MARKERS))
-    return st.recursive(scalars, lambda inner: st.one_of(
-        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=10), inner, max_size=4)),
-        max_leaves=12)
+    return _JSON
 
 
 class Body(Enum):
@@ -135,8 +146,11 @@ UPLOADS = st.one_of(st.binary(max_size=200), st.binary(max_size=200).map(b"%PDF-
                     st.just(b"%PDF-" + b"x" * (5 * 1024 * 1024 + 1)))
 
 
+_HEADERS = st.fixed_dictionaries({}, optional={"Accept": _ACCEPT, "Accept-Language": _LANGUAGES})
+
+
 def headers() -> st.SearchStrategy[dict[str, str]]:
-    return st.fixed_dictionaries({}, optional={"Accept": _ACCEPT, "Accept-Language": _LANGUAGES})
+    return _HEADERS
 
 
 def encode(pairs: list[tuple[str, Value]], fill: Any) -> str:
