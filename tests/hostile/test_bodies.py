@@ -98,3 +98,12 @@ def test_nul_in_the_audit_filters_cursors_and_paths_is_no_fault(app: Flask) -> N
         assert client.get(f"{_AUDIT}/statements/W-%00{tail}").status_code == 404
     assert client.post(f"{_AUDIT}/statements/W-0000-0000/decisions",
                        json={"decide-outcome": 1}).status_code == 415
+
+
+def test_dates_at_the_calendars_ends_are_refused(app: Flask) -> None:
+    client = app.test_client()
+    client.environ_base.update(HTTP_AUTHORIZATION=basic()["Authorization"])
+    for query in ("since=0001-01-01", "until=9999-12-31"):
+        assert client.get(f"{_AUDIT}/statements?{query}").status_code == 400
+        assert client.get(f"{_AUDIT}/export.jsonl?{query}").status_code == 400
+    assert client.get(f"{_AUDIT}/statements?since=1970-01-01&until=2999-12-31").status_code == 200

@@ -5,6 +5,7 @@ prefix so that its ids stay unique beside the page's other forms."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import wtforms
@@ -25,6 +26,15 @@ from ..i18n import lazy_pgettext
 from .queries import Filters
 
 _MATCHED = {"yes": True, "no": False}
+#: The dates a filter or a decision may name: wide enough for any statement or refund, and
+#: far enough from the calendar's ends (year 1 and 9999) that a day added to the list's end,
+#: or an instant in another zone, still exists.
+EARLIEST, LATEST = date(1970, 1, 1), date(2999, 12, 31)
+
+
+def plausible_date(_form: Any, field: Any) -> None:
+    if field.data is not None and not EARLIEST <= field.data <= LATEST:
+        raise ValidationError(field.gettext("Not a valid date value."))
 
 
 def _choices(*pairs: tuple[str, Any]) -> list[Any]:
@@ -44,8 +54,8 @@ class FilterForm(CleanForm):
                         render_kw={"type": "email"})
     order_number = StringField(_l("Order number"), validators=[Optional(), Length(max=64)])
     name = StringField(_l("Name contains"), validators=[Optional(), Length(max=200)])
-    since = DateField(_l("Submitted from"), validators=[Optional()])
-    until = DateField(_l("Submitted until"), validators=[Optional()])
+    since = DateField(_l("Submitted from"), validators=[Optional(), plausible_date])
+    until = DateField(_l("Submitted until"), validators=[Optional(), plausible_date])
     matched = SelectField(_l("Order found"), choices=_choices(
         ("", lazy_pgettext("order found filter", "Any")), ("yes", _l("Found")),
         ("no", _l("Not found"))), default="")
@@ -103,7 +113,7 @@ class DecideForm(CleanForm):
         render_kw={"list": "payment-means"},
         description=_l("For a refund. Art. 13(1): the means the consumer paid with, unless "
                        "they expressly agreed otherwise (empty: that means)."))
-    date = DateField(_l("Date"), validators=[Optional()],
+    date = DateField(_l("Date"), validators=[Optional(), plausible_date],
                      description=_l("When the refund was made or the goods came back "
                                     "(empty: today)."))
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)],
