@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
 from support import Consumer, MakeApp, SMTPServer, free_port, serving
 
@@ -28,6 +29,19 @@ from wsgi import create_app
 
 PG_URL = os.environ.get("WITHDRAWAL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# Property-based tests take their number of examples from the profile: "dev" by default,
+# "ci" when CI=true (1,000 requests per form on every push); "full" (`make hostile`: the
+# hostile-input tests with 10,000 requests per form, about 70 minutes of one CPU, nightly or
+# before a release) or "quick" (20, to try a change) with HYPOTHESIS_PROFILE. A test that
+# sets max_examples itself keeps its own.
+settings.register_profile("quick", max_examples=20, deadline=None)
+settings.register_profile("dev", max_examples=300, deadline=None)
+settings.register_profile("ci", max_examples=1_000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("full", max_examples=10_000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if IN_CI else "dev"))
 
 
 def _postgres_available() -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from .. import hostile
 from ..resources import resource_dir
 from . import statement_views as one
 from . import views
@@ -44,14 +45,16 @@ ROUTES = (
 
 
 def create_blueprint() -> Blueprint:
-    """The ``withdrawal_audit`` blueprint: every request passes the access check first, a
-    request with a method the URL does not take too."""
+    """The ``withdrawal_audit`` blueprint: every request passes the access check first (a
+    request with a method the URL does not take too), then the refusal of hostile input (form
+    bodies only, withdrawal.hostile)."""
     blueprint = Blueprint(
         "withdrawal_audit", __name__, template_folder=resource_dir("templates"),
         static_folder="static", static_url_path="/static",
     )
     blueprint.before_request(guard)
     blueprint.before_app_request(method_guard)
+    blueprint.before_request(hostile.refuse_hostile("withdrawal/audit/error.html"))
     blueprint.after_request(private)
     blueprint.context_processor(template_context)
     for rule, endpoint, view, methods, defaults in ROUTES:

@@ -1,13 +1,14 @@
 """The audit area's forms: the list's filters (GET, no CSRF: they change nothing) and the
-actions (POST, each with its CSRF token). The decision form carries a prefix so that its ids
-stay unique beside the page's other forms."""
+actions (POST, each with its CSRF token). Every field drops NUL and lone surrogates first
+(``hostile.CleanForm``) and every text field has a length limit. The decision form carries a
+prefix so that its ids stay unique beside the page's other forms."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import wtforms
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     RadioField,
@@ -19,11 +20,24 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..hostile import CleanForm
 from ..i18n import lazy_gettext as _l
 from ..i18n import lazy_pgettext
 from .queries import Filters
 
 _MATCHED = {"yes": True, "no": False}
+#: The dates a filter or a decision may name: wide enough for any statement or refund, and
+#: far enough from the calendar's ends (year 1 and 9999) that a day added to the list's end,
+#: or an instant in another zone, still exists.
+EARLIEST, LATEST = date(1970, 1, 1), date(2999, 12, 31)
+#: WTForms' own message for a date it cannot read, translated by WTForms' catalogue (a name,
+#: not a literal, so that our catalogue does not extract it).
+INVALID_DATE = "Not a valid date value."
+
+
+def plausible_date(_form: Any, field: Any) -> None:
+    if field.data is not None and not EARLIEST <= field.data <= LATEST:
+        raise ValidationError(field.gettext(INVALID_DATE))
 
 
 def _choices(*pairs: tuple[str, Any]) -> list[Any]:
@@ -32,7 +46,7 @@ def _choices(*pairs: tuple[str, Any]) -> list[Any]:
     return [make(value, label) if make else (value, label) for value, label in pairs]
 
 
-class FilterForm(FlaskForm):  # type: ignore[misc]
+class FilterForm(CleanForm):
     """Search and filters of the statement list; read from the query string."""
 
     class Meta:
@@ -43,8 +57,8 @@ class FilterForm(FlaskForm):  # type: ignore[misc]
                         render_kw={"type": "email"})
     order_number = StringField(_l("Order number"), validators=[Optional(), Length(max=64)])
     name = StringField(_l("Name contains"), validators=[Optional(), Length(max=200)])
-    since = DateField(_l("Submitted from"), validators=[Optional()])
-    until = DateField(_l("Submitted until"), validators=[Optional()])
+    since = DateField(_l("Submitted from"), validators=[Optional(), plausible_date])
+    until = DateField(_l("Submitted until"), validators=[Optional(), plausible_date])
     matched = SelectField(_l("Order found"), choices=_choices(
         ("", lazy_pgettext("order found filter", "Any")), ("yes", _l("Found")),
         ("no", _l("Not found"))), default="")
@@ -74,7 +88,7 @@ class FilterForm(FlaskForm):  # type: ignore[misc]
         )
 
 
-class DecideForm(FlaskForm):  # type: ignore[misc]
+class DecideForm(CleanForm):
     """One decision on some lines of a statement (issue 14): the lines, the outcome and what
     it needs. Only the form's shape is checked here; whether the decision is complete and
     allowed is ``withdrawal.decisions``' to say (its problems become field errors)."""
@@ -102,14 +116,14 @@ class DecideForm(FlaskForm):  # type: ignore[misc]
         render_kw={"list": "payment-means"},
         description=_l("For a refund. Art. 13(1): the means the consumer paid with, unless "
                        "they expressly agreed otherwise (empty: that means)."))
-    date = DateField(_l("Date"), validators=[Optional()],
+    date = DateField(_l("Date"), validators=[Optional(), plausible_date],
                      description=_l("When the refund was made or the goods came back "
                                     "(empty: today)."))
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)],
                          description=_l("Internal: the consumer does not see it."))
 
 
-class ActionForm(FlaskForm):  # type: ignore[misc]
+class ActionForm(CleanForm):
     """A button with nothing but its CSRF token: resend, verify now."""
 
 

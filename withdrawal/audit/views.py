@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from flask import (
     Response,
-    abort,
     flash,
     redirect,
     render_template,
@@ -19,6 +18,7 @@ from flask.typing import ResponseReturnValue
 
 from ..anchoring.witnesses import witness_evidence
 from ..config import config_value
+from ..hostile import query_int
 from ..i18n import gettext
 from ..state import state
 from . import export, paging
@@ -62,20 +62,26 @@ def statements() -> ResponseReturnValue:
     """Every statement, newest first, with search and filters."""
     form, filters = _filters()
     if filters is None:
-        return render_template("withdrawal/audit/list.html", form=form, result=None,
-                               args={}, known_flags=KNOWN_FLAGS), 400
-    result = paging.page(state().engine, filters, scope(),
-                         before=request.args.get("before", type=int),
-                         after=request.args.get("after", type=int), size=paging.PAGE_SIZE)
+        return _invalid_filters(form)
+    # A cursor that is no statement's seq (not a number, out of range) means the first page.
+    result = paging.page(state().engine, filters, scope(), before=query_int("before"),
+                         after=query_int("after"), size=paging.PAGE_SIZE)
     return render_template("withdrawal/audit/list.html", form=form, result=result,
                            args=filters.as_args(), known_flags=KNOWN_FLAGS)
 
 
+def _invalid_filters(form: FilterForm) -> ResponseReturnValue:
+    """The list's page with each invalid filter's message beside it (400)."""
+    return render_template("withdrawal/audit/list.html", form=form, result=None, args={},
+                           known_flags=KNOWN_FLAGS), 400
+
+
 def export_list(fmt: str) -> ResponseReturnValue:
-    """The filtered list as CSV or JSON Lines, streamed in constant memory."""
-    _form, filters = _filters()
+    """The filtered list as CSV or JSON Lines, streamed in constant memory; invalid filters
+    answer the list's page with their messages."""
+    form, filters = _filters()
     if filters is None:
-        abort(400)
+        return _invalid_filters(form)
     rows = export_rows(state().engine, filters, scope())
     name = f"withdrawal-statements-{today().isoformat()}.{fmt}"
     return Response(

@@ -11,7 +11,7 @@ from flask import Blueprint
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import InternalServerError
 
-from .. import security
+from .. import hostile, security
 from ..resources import resource_dir
 from . import check, entry, receipts, steps
 from .outage import server_error
@@ -30,15 +30,22 @@ ROUTES = (
     ("/verify", "receipt_check", check.receipt_check, ("GET", "POST")),
 )
 
+#: The endpoints whose form uploads a file (``multipart/form-data``); every other form posts
+#: ``application/x-www-form-urlencoded`` (withdrawal.hostile).
+UPLOADS = ("withdrawal.receipt_check",)
+
 
 def create_blueprint() -> Blueprint:
     """The ``withdrawal`` blueprint: templates, static files, the template context, the
-    language switch, the security headers, the receipt check's limiter and the routes."""
+    language switch, the refusal of hostile input (after the switch, so that it speaks the
+    consumer's language), the security headers, the receipt check's limiter and the
+    routes."""
     blueprint = Blueprint(
         "withdrawal", __name__, template_folder=resource_dir("templates"),
         static_folder=resource_dir("static"), static_url_path="/static",
     )
     blueprint.before_request(switch_language)
+    blueprint.before_request(hostile.refuse_hostile("withdrawal/error.html", UPLOADS))
     blueprint.after_request(security.headers)
     blueprint.context_processor(template_context)
     blueprint.register_error_handler(CSRFError, csrf_error)

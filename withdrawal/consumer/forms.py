@@ -1,15 +1,18 @@
 """The three steps' forms. Labels come from the package's own translation domain; Flask-WTF
-adds the CSRF token to each."""
+adds the CSRF token to each. Every field drops NUL and lone surrogates first
+(``hostile.CleanForm``), and every text field has a length limit, so that nothing reaches the
+database that it cannot take."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..hostile import CleanForm, clean_text
 from ..i18n import lazy_gettext as _l
 from ..i18n import lazy_pgettext
 
@@ -20,11 +23,22 @@ def no_control_characters(_form: Any, field: Any) -> None:
         raise ValidationError(_l("Please use a single line without special characters."))
 
 
+_SUBMISSION_KEY = re.compile(r"[0-9a-f]{64}")
+
+
 def _strip(value: Any) -> Any:
+    # Cleans as well: the JSON API reuses these fields in forms of its own.
+    value = clean_text(value)
     return value.strip() if isinstance(value, str) else value
 
 
-class IdentifyForm(FlaskForm):
+def _submission_key(value: Any) -> str:
+    """A submission key as the confirm page sends it (SHA-256 in hex), else empty: anything
+    else cannot name a draft, so it is not looked up."""
+    return value if isinstance(value, str) and _SUBMISSION_KEY.fullmatch(value) else ""
+
+
+class IdentifyForm(CleanForm):
     """Step 1: the only required fields the law allows (Art. 11a(2)(a)-(c), R5)."""
 
     name = StringField(
@@ -55,7 +69,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class SelectForm(FlaskForm):
+class SelectForm(CleanForm):
     """Step 2: the lines of a found order, or a description of a contract that was not found."""
 
     lines = MultiCheckboxField(_l("Products"), choices=[], validate_choice=True)
@@ -66,8 +80,8 @@ class SelectForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(CleanForm):
     """Step 3: the confirmation function. The submission key ties the POST to the draft the
     summary showed; the server checks it against the session, never trusts it for content."""
 
-    key = HiddenField()
+    key = HiddenField(filters=[_submission_key])
