@@ -107,16 +107,37 @@ def _fill_lines(bind: Any) -> None:
 
 
 def _postgres_trigrams(bind: Any) -> None:
-    """``pg_trgm`` in a savepoint: a role that may not create extensions keeps the scan."""
-    try:
-        with bind.begin_nested():
-            bind.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    except sa.exc.DBAPIError as exc:
-        log.warning("pg_trgm is not available (%s): the name search scans", exc.orig)
+    """``pg_trgm`` in a savepoint: a role that may not create extensions keeps the scan. The
+    extension goes to ``public`` where it can (one copy for the database, not dropped with an
+    application schema), and the index names its operator class with the schema it is in, so
+    it does not depend on the search path."""
+    schema = _trigram_schema(bind)
+    if schema is None:
         return
     bind.exec_driver_sql(
         f"CREATE INDEX IF NOT EXISTS {NAME_TRGM_INDEX} ON withdrawal_statements "
-        "USING gin (name gin_trgm_ops)")
+        f'USING gin (name "{schema}".gin_trgm_ops)')
+
+
+def _trigram_schema(bind: Any) -> str | None:
+    """The schema ``pg_trgm`` is installed in, installing it first if needed; None when it
+    cannot be had."""
+    installed = ("SELECT extnamespace::regnamespace::text FROM pg_extension "
+                 "WHERE extname = 'pg_trgm'")
+    schema = bind.exec_driver_sql(installed).scalar()
+    for create in ("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public",
+                   "CREATE EXTENSION IF NOT EXISTS pg_trgm"):
+        if schema is not None:
+            break
+        try:
+            with bind.begin_nested():
+                bind.exec_driver_sql(create)
+        except sa.exc.DBAPIError as exc:
+            log.warning("pg_trgm: %s failed (%s)", create, exc.orig)
+        schema = bind.exec_driver_sql(installed).scalar()
+    if schema is None:
+        log.warning("pg_trgm is not available: the name search scans")
+    return str(schema).strip('"') if schema is not None else None
 
 
 def _sqlite_trigrams(bind: Any) -> None:
