@@ -13,17 +13,20 @@ import smtplib
 import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import Flask, current_app
 from flask_mail import Connection
+from sqlalchemy import Connection as SAConnection
 
 from ..config import config_value
 from ..receipt.issue import receipt_pdf
 from ..signals import receipt_delivered, receipt_failed
 from ..state import state
 from ..statement import CHAIN_REFERENCE, DocumentKind, EventType, Purpose, WebhookEvent
-from ..storage.documents import keep_document
-from ..storage.statements import append_event, load_statement, utcnow
+from ..storage.chain import lock_head
+from ..storage.documents import keep_with
+from ..storage.statements import append_event, append_events, load_statement, utcnow
 from . import outbox
 from .anchor_mail import compose_anchor
 from .messages import FrozenMessage, compose, message_domain
@@ -126,28 +129,44 @@ def _send(message: FrozenMessage) -> str | None:
 def _record_success(
     entry: outbox.Entry, message: FrozenMessage, smtp_reply: str | None = None,
 ) -> None:
-    engine, now = state().engine, utcnow()
-    with engine.begin() as conn:
+    """The outcome in one transaction under one head lock: the outbox entry sent, its sent
+    event and, for the acknowledgement, the e-mail kept byte for byte with its stored event."""
+    now = utcnow()
+    with state().engine.begin() as conn:
         if not outbox.mark_sent(conn, entry, message.msgId, now, smtp_reply):
             _claim_lost(entry)
-        append_event(conn, entry.reference or CHAIN_REFERENCE, _sent_type(entry), {
+        head = lock_head(conn)
+        sent = (_sent_type(entry), {
             "purpose": entry.purpose, "recipient": entry.recipient,
             "message_id": message.msgId, "smtp_reply": smtp_reply, "attempt": entry.attempts,
             "sent_at": now.isoformat(),
         })
+        append_events(conn, entry.reference or CHAIN_REFERENCE,
+                      [sent, *_kept_email(conn, entry, message)], head=head)
         if entry.reference is not None:
             owe_webhooks(conn, entry.reference, WebhookEvent.ACKNOWLEDGEMENT_SENT, {
                 "purpose": entry.purpose, "attempt": entry.attempts,
                 "sent_at": now.isoformat()}, now)
     if entry.reference is None:
         return  # an anchor's e-mail: no receipt to keep or signal
-    if entry.purpose == Purpose.ACKNOWLEDGEMENT:
-        keep_document(engine, entry.reference, DocumentKind.ACKNOWLEDGEMENT_EML,
-                      message.as_bytes(), event=(EventType.ACKNOWLEDGEMENT_EML_STORED,
-                                                 {"message_id": message.msgId}))
     receipt_delivered.send(current_app._get_current_object(),  # type: ignore[attr-defined]
                            reference=entry.reference, purpose=entry.purpose,
                            recipient=entry.recipient, message_id=message.msgId)
+
+
+def _kept_email(
+    conn: SAConnection, entry: outbox.Entry, message: FrozenMessage,
+) -> list[tuple[EventType, dict[str, Any]]]:
+    """The acknowledgement as sent, kept once (the first one sent stays the one kept): its
+    stored event, for the caller to append after the sent event; none for other messages."""
+    if entry.reference is None or entry.purpose != Purpose.ACKNOWLEDGEMENT:
+        return []
+    digest = keep_with(conn, entry.reference, DocumentKind.ACKNOWLEDGEMENT_EML,
+                       message.as_bytes())
+    if digest is None:
+        return []
+    return [(EventType.ACKNOWLEDGEMENT_EML_STORED,
+             {"message_id": message.msgId, "sha256": digest})]
 
 
 def _record_failure(entry: outbox.Entry, exc: Exception) -> bool:
