@@ -12,10 +12,25 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, event, select
-from support import Consumer, MakeApp, SMTPServer, engine_of, reference_in, settle
+from support import (
+    Consumer,
+    MakeApp,
+    SMTPServer,
+    engine_of,
+    pdf_text,
+    reference_in,
+    settle,
+    statement_content,
+)
 
-from withdrawal.statement import EventType
-from withdrawal.storage.statements import events_of
+from withdrawal.statement import DocumentKind, EventType
+from withdrawal.storage.documents import kept_document
+from withdrawal.storage.statements import (
+    StoredStatement,
+    events_of,
+    load_statement,
+    record_statement,
+)
 from withdrawal.storage.tables import outbox
 
 #: The confirm's transaction: lock and read the head (one UPDATE ... RETURNING), the submission
@@ -97,3 +112,23 @@ def test_statement_and_each_delivery_outcome_lock_the_head_once(
     assert types[sent] == EventType.ACKNOWLEDGEMENT_SENT  # kept with its outcome
     result = runner.invoke(args=["withdrawal", "verify"])
     assert result.exit_code == 0, result.output
+    # Rendered from the statement as written (not read back): the hash of the one recorded.
+    stored = load_statement(engine_of(app), reference)
+    pdf = kept_document(engine_of(app), reference, DocumentKind.RECEIPT_PDF)
+    assert stored is not None and pdf is not None
+    assert stored.content_hash in pdf_text(pdf).replace(" ", "")
+
+
+def test_the_statement_as_written_is_the_one_read_back(app: Flask) -> None:
+    """The after-commit delivery works from the statement as written instead of reading it
+    back: it must be the same statement, to the hash."""
+    written: list[StoredStatement] = []
+    reference, _ = record_statement(
+        engine_of(app), submission_key="as-written", order_number=None,
+        build=lambda at, _w, ref: statement_content(ref, at), recipients=lambda _c: [],
+        recorded=written.append)
+    stored = load_statement(engine_of(app), reference)
+    assert stored is not None and written[0].reference == reference
+    assert written[0].content == stored.content
+    assert (written[0].content_hash, written[0].seq, written[0].entry_hash) == (
+        stored.content_hash, stored.seq, stored.entry_hash)

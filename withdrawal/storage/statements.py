@@ -74,9 +74,12 @@ def record_statement(
     recipients: Callable[[StatementContent], Sequence[Recipient]],
     link_base: str | None = None,
     reference: str | None = None,
+    recorded: Callable[[StoredStatement], None] | None = None,
 ) -> tuple[str, bool]:
     """Record the statement once per ``submission_key``: returns (reference, created).
-    ``reference``: one allocated beforehand (kept unless another statement has it)."""
+    ``reference``: one allocated beforehand (kept unless another statement has it).
+    ``recorded``: given the statement as written (before the commit), so that what follows
+    the commit need not read it back."""
     with engine.begin() as conn:
         head = lock_head(conn)
         existing, taken = _claimed(conn, submission_key, reference)
@@ -86,7 +89,10 @@ def record_statement(
         if reference is None or taken:
             reference = _unused_reference(conn)
         content = build(now, withdrawn_lines(conn, order_number), reference)
-        _record(conn, head, content, submission_key, recipients, link_base, now, now)
+        entry = _record(conn, head, content, submission_key, recipients, link_base, now, now)
+        if recorded is not None:
+            recorded(StoredStatement(reference, content, content_hash(content), entry.seq,
+                                     entry.hash, now))
     return reference, True
 
 
@@ -121,12 +127,13 @@ def _record(
     conn: Connection, head: Entry, content: StatementContent, key: str,
     recipients: Callable[[StatementContent], Sequence[Recipient]], link_base: str | None,
     now: datetime, submitted_at: datetime,
-) -> None:
+) -> Entry:
     reference = content["reference"]
     entry = append(conn, kind="statement", reference=reference,
                    body={CONTENT_FIELD: content}, recorded_at=now, head=head)
     _index(conn, content, entry.seq, key, submitted_at)
     owe_messages(conn, reference, recipients(content), link_base=link_base, now=now)
+    return entry
 
 
 def owe_message(
