@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..form_i18n import FlaskForm  # WTForms' catalogue cached per process
 from ..i18n import lazy_gettext as _l
 from ..i18n import lazy_pgettext
 
