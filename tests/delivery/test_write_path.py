@@ -92,6 +92,18 @@ def test_one_confirm_runs_few_sql_statements_and_reads_nothing_back(
     assert not [s for s in statements if "FROM withdrawal_ledger" in s]  # no re-read
 
 
+def test_the_receipt_page_reads_the_statement_once(make_app: MakeApp) -> None:
+    app = make_app(WITHDRAWAL_DELIVER_AFTER_COMMIT=False)
+    consumer = Consumer(app.test_client())
+    location = consumer.withdraw("Maria Rossi", "mixed@demo.example", "1008",
+                                 ["1", "2"]).headers["Location"]
+    with recording(engine_of(app)) as recorder:
+        assert consumer.client.get(location).status_code == 200
+    reads = [s for s in recorder.statements if "withdrawal_statements" in s]
+    assert len(reads) == 1, reads  # then only its decisions: the standing reuses it
+    assert len(recorder.statements) <= 2, "\n".join(recorder.statements)
+
+
 def test_statement_and_each_delivery_outcome_lock_the_head_once(
     app: Flask, consumer: Consumer, client: FlaskClient, smtp_server: SMTPServer,
     runner: Any,
