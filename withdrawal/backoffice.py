@@ -54,8 +54,14 @@ from .signals import decision_recorded, refund_overdue
 from .state import state, trader
 from .statement import EventType, Purpose, WebhookEvent
 from .storage.chain import lock_head
-from .storage.decisions import Decided, load_decided, overdue_unsignalled, reindex
-from .storage.statements import Recipient, append_event, owe_message, utcnow
+from .storage.decisions import (
+    Decided,
+    decided_of,
+    load_decided,
+    overdue_unsignalled,
+    reindex,
+)
+from .storage.statements import Recipient, StoredStatement, append_event, owe_message, utcnow
 from .storage.tables import outbox
 
 log = logging.getLogger(__name__)
@@ -234,10 +240,14 @@ class Standing:
                           self.today)
 
 
-def load_standing(reference: str, *, today: date | None = None) -> Standing:
-    """The statement's standing on ``today`` (default: the trader's today)."""
+def load_standing(
+    reference: str, *, today: date | None = None, statement: StoredStatement | None = None,
+) -> Standing:
+    """The statement's standing on ``today`` (default: the trader's today); ``statement``:
+    the statement read already (the receipt page), so only its decisions are read."""
     with state().engine.connect() as conn:
-        decided = load_decided(conn, reference)
+        decided = (decided_of(conn, statement) if statement is not None
+                   else load_decided(conn, reference))
     if decided is None:
         raise StatementNotFound(f"no statement {reference}")
     today = today or trader_today()

@@ -22,9 +22,9 @@ from typing import Any
 
 from flask import jsonify, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_wtf import FlaskForm
 from werkzeug.exceptions import NotFound
 
+from .form_i18n import FlaskForm  # WTForms' catalogue cached per process
 from .i18n import gettext
 
 #: The body a plain HTML form sends.
@@ -55,7 +55,7 @@ def storable(value: str) -> bool:
     return _UNSTORABLE.search(value) is None
 
 
-class CleanForm(FlaskForm):  # type: ignore[misc]
+class CleanForm(FlaskForm):
     """A form whose every field runs :func:`clean_text` before its own filters."""
 
     class Meta:

@@ -31,7 +31,13 @@ from .orders import LawContext, assess_lines, law_context, order_again
 from .signals import statement_submitted
 from .state import state
 from .statement import Flag, LineJSON, Purpose, ReturnsJSON, StatementContent
-from .storage.statements import Recipient, new_reference, record_statement, utcnow
+from .storage.statements import (
+    Recipient,
+    StoredStatement,
+    new_reference,
+    record_statement,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +91,7 @@ def submit_statement(
     labels = labels_for(request.locale, config_value("LABELS"), country=_country(request, order))
     law = law_context()
     built: list[StatementContent] = []
+    written: list[StoredStatement] = []
 
     def build(at: datetime, withdrawn: Mapping[str, str], reference: str) -> StatementContent:
         check_deadline()  # the consumer stopped waiting: record nothing behind their back
@@ -96,14 +103,14 @@ def submit_statement(
         reference, created = with_database(lambda engine: record_statement(
             engine, submission_key=submission_key, reference=reference,
             order_number=order.number if order else None, build=build, recipients=recipients,
-            link_base=link_base,
+            link_base=link_base, recorded=written.append,
         ))
     except DatabaseUnavailable:
         content = build_content(request, order, labels, law, confirmed_at, {}, reference,
                                 flags=sorted({*flags, *SPOOL_FLAGS}))
         return _spool(spool.SpooledStatement(submission_key, content, link_base))
     if created:
-        _after_commit(current_app._get_current_object(), reference, built[-1])  # type: ignore[attr-defined]
+        _after_commit(current_app._get_current_object(), written[-1])  # type: ignore[attr-defined]
     return Submission(reference, created)
 
 
@@ -226,11 +233,12 @@ def recipients(content: StatementContent) -> list[Recipient]:
     return found + statement_recipients(content)
 
 
-def _after_commit(app: Flask, reference: str, content: StatementContent) -> None:
-    """The statement is committed: start its acknowledgement, then tell the shop."""
+def _after_commit(app: Flask, statement: StoredStatement) -> None:
+    """The statement is committed: start its acknowledgement (with the statement as written,
+    not read back), then tell the shop."""
     if config_value("DELIVER_AFTER_COMMIT", app):
-        deliver_in_background(app, reference)
-    _tell_the_shop(app, reference, content)
+        deliver_in_background(app, statement.reference, statement)
+    _tell_the_shop(app, statement.reference, statement.content)
 
 
 def _tell_the_shop(app: Flask, reference: str, content: StatementContent) -> None:

@@ -7,11 +7,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import request
-from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
 from ..audit.forms import DecideForm
 from ..consumer.forms import IdentifyForm, SelectForm
+from ..form_i18n import FlaskForm
 from ..i18n import gettext
 from ..labels import LANGUAGES, base_language
 from .errors import fail

@@ -56,7 +56,7 @@ def receipt(token: str) -> ResponseReturnValue:
     content = statement.content
     local_zone = content.get("timezone") or trader().timezone
     today = datetime.now(ZoneInfo(local_zone)).date()  # a stored zone that vanished fails here
-    standing = load_standing(statement.reference, today=today)
+    standing = load_standing(statement.reference, today=today, statement=statement)
     return render_page(
         "RECEIPT", statement=statement, content=content, local_zone=local_zone, token=token,
         standing=standing)

@@ -13,17 +13,26 @@ import smtplib
 import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import Flask, current_app
 from flask_mail import Connection
+from sqlalchemy import Connection as SAConnection
 
 from ..config import config_value
 from ..receipt.issue import receipt_pdf
 from ..signals import receipt_delivered, receipt_failed
 from ..state import state
 from ..statement import CHAIN_REFERENCE, DocumentKind, EventType, Purpose, WebhookEvent
-from ..storage.documents import keep_document
-from ..storage.statements import append_event, load_statement, utcnow
+from ..storage.chain import lock_head
+from ..storage.documents import keep_with
+from ..storage.statements import (
+    StoredStatement,
+    append_event,
+    append_events,
+    load_statement,
+    utcnow,
+)
 from . import outbox
 from .anchor_mail import compose_anchor
 from .messages import FrozenMessage, compose, message_domain
@@ -50,26 +59,32 @@ class DeliveryReport:
                 f"failed {len(self.failed)}")
 
 
-def deliver_due(*, limit: int = 50, reference: str | None = None) -> DeliveryReport:
-    """Send every due entry (of one statement, if given); call inside an app context."""
+def deliver_due(
+    *, limit: int = 50, reference: str | None = None, statement: StoredStatement | None = None,
+) -> DeliveryReport:
+    """Send every due entry (of one statement, if given); call inside an app context.
+    ``statement``: one known already (just written), not read again."""
     report = DeliveryReport()
+    known = {statement.reference: statement} if statement is not None else {}
     while True:
         entries = outbox.claim_due(
             state().engine, limit=limit, reference=reference, domain=message_domain(),
             lease=timedelta(seconds=float(config_value("DELIVERY_LEASE"))))
         for entry in entries:
-            _deliver(entry, report)
+            _deliver(entry, report, known)
         if not entries:  # a delivery may owe webhooks, due at once: they go in this call too
             return report
 
 
-def _deliver(entry: outbox.Entry, report: DeliveryReport) -> None:
+def _deliver(
+    entry: outbox.Entry, report: DeliveryReport, known: dict[str, StoredStatement],
+) -> None:
     label = f"{entry.reference or CHAIN_REFERENCE} {entry.purpose} {entry.recipient}"
     if entry.purpose == Purpose.WEBHOOK:
         getattr(report, deliver_webhook(entry)).append(label)
         return
     try:
-        message = _message(entry)
+        message = _message(entry, known)
         reply = _send(message)
     except Exception as exc:  # every failure keeps the entry; none may lose the receipt
         final = _record_failure(entry, exc)
@@ -79,22 +94,25 @@ def _deliver(entry: outbox.Entry, report: DeliveryReport) -> None:
     report.sent.append(label)
 
 
-def _message(entry: outbox.Entry) -> FrozenMessage:
+def _message(entry: outbox.Entry, known: dict[str, StoredStatement]) -> FrozenMessage:
     """The entry's message under the Message-ID it got when first claimed: a message sent
     again after an interrupted attempt is recognisably the same one."""
-    message = _composed(entry)
+    message = _composed(entry, known)
     if entry.message_id:
         message.msgId = entry.message_id
     return message
 
 
-def _composed(entry: outbox.Entry) -> FrozenMessage:
+def _composed(entry: outbox.Entry, known: dict[str, StoredStatement]) -> FrozenMessage:
+    """``known``: statements read (or written) already in this round, by reference: the
+    messages one statement owes read it once."""
     engine = state().engine
     if entry.reference is None:
         return compose_anchor(engine, entry)
-    statement = load_statement(engine, entry.reference)
+    statement = known.get(entry.reference) or load_statement(engine, entry.reference)
     if statement is None:
         raise LookupError(f"statement {entry.reference} not found")
+    known[entry.reference] = statement
     pdf = (receipt_pdf(engine, statement, entry.link_base)
            if entry.purpose not in WITHOUT_PDF else None)
     return compose(statement, entry.purpose, entry.recipient, pdf=pdf,
@@ -126,28 +144,44 @@ def _send(message: FrozenMessage) -> str | None:
 def _record_success(
     entry: outbox.Entry, message: FrozenMessage, smtp_reply: str | None = None,
 ) -> None:
-    engine, now = state().engine, utcnow()
-    with engine.begin() as conn:
+    """The outcome in one transaction under one head lock: the outbox entry sent, its sent
+    event and, for the acknowledgement, the e-mail kept byte for byte with its stored event."""
+    now = utcnow()
+    with state().engine.begin() as conn:
         if not outbox.mark_sent(conn, entry, message.msgId, now, smtp_reply):
             _claim_lost(entry)
-        append_event(conn, entry.reference or CHAIN_REFERENCE, _sent_type(entry), {
+        head = lock_head(conn)
+        sent = (_sent_type(entry), {
             "purpose": entry.purpose, "recipient": entry.recipient,
             "message_id": message.msgId, "smtp_reply": smtp_reply, "attempt": entry.attempts,
             "sent_at": now.isoformat(),
         })
+        append_events(conn, entry.reference or CHAIN_REFERENCE,
+                      [sent, *_kept_email(conn, entry, message)], head=head)
         if entry.reference is not None:
             owe_webhooks(conn, entry.reference, WebhookEvent.ACKNOWLEDGEMENT_SENT, {
                 "purpose": entry.purpose, "attempt": entry.attempts,
                 "sent_at": now.isoformat()}, now)
     if entry.reference is None:
         return  # an anchor's e-mail: no receipt to keep or signal
-    if entry.purpose == Purpose.ACKNOWLEDGEMENT:
-        keep_document(engine, entry.reference, DocumentKind.ACKNOWLEDGEMENT_EML,
-                      message.as_bytes(), event=(EventType.ACKNOWLEDGEMENT_EML_STORED,
-                                                 {"message_id": message.msgId}))
     receipt_delivered.send(current_app._get_current_object(),  # type: ignore[attr-defined]
                            reference=entry.reference, purpose=entry.purpose,
                            recipient=entry.recipient, message_id=message.msgId)
+
+
+def _kept_email(
+    conn: SAConnection, entry: outbox.Entry, message: FrozenMessage,
+) -> list[tuple[EventType, dict[str, Any]]]:
+    """The acknowledgement as sent, kept once (the first one sent stays the one kept): its
+    stored event, for the caller to append after the sent event; none for other messages."""
+    if entry.reference is None or entry.purpose != Purpose.ACKNOWLEDGEMENT:
+        return []
+    digest = keep_with(conn, entry.reference, DocumentKind.ACKNOWLEDGEMENT_EML,
+                       message.as_bytes())
+    if digest is None:
+        return []
+    return [(EventType.ACKNOWLEDGEMENT_EML_STORED,
+             {"message_id": message.msgId, "sha256": digest})]
 
 
 def _record_failure(entry: outbox.Entry, exc: Exception) -> bool:
@@ -221,14 +255,19 @@ def is_permanent(exc: Exception) -> bool:
     return False
 
 
-def deliver_in_background(app: Flask, reference: str) -> None:
-    """Right after commit: try the statement's messages without making the consumer wait."""
-    state(app).submit(lambda: _deliver_with_context(app, reference))
+def deliver_in_background(
+    app: Flask, reference: str, statement: StoredStatement | None = None,
+) -> None:
+    """Right after commit: try the statement's messages without making the consumer wait
+    (``statement``: as just written, so it is not read back)."""
+    state(app).submit(lambda: _deliver_with_context(app, reference, statement))
 
 
-def _deliver_with_context(app: Flask, reference: str) -> None:
+def _deliver_with_context(
+    app: Flask, reference: str, statement: StoredStatement | None,
+) -> None:
     with app.app_context():
         try:
-            deliver_due(reference=reference)
+            deliver_due(reference=reference, statement=statement)
         except Exception:  # the outbox keeps the entry; the worker retries it
             log.exception("background delivery of %s failed", reference)

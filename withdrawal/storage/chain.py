@@ -49,18 +49,26 @@ class Entry:
     hash: str
 
 
-def lock_head(conn: Connection) -> None:
+def lock_head(conn: Connection) -> Entry:
     """Serialise appenders: a write on the head row is the transaction's first statement, so
-    SQLite takes its write lock (waiting, not failing) and PostgreSQL a row lock."""
-    conn.execute(update(chain_head).where(chain_head.c.id == 1).values(seq=chain_head.c.seq))
+    SQLite takes its write lock (waiting, not failing) and PostgreSQL a row lock. Returns the
+    head as locked (``RETURNING``), for :func:`append` without reading it again."""
+    head = conn.execute(
+        update(chain_head).where(chain_head.c.id == 1).values(seq=chain_head.c.seq)
+        .returning(chain_head.c.seq, chain_head.c.hash)
+    ).one()
+    return Entry(head.seq, head.hash)
 
 
 def append(
     conn: Connection, *, kind: str, reference: str, body: Mapping[str, Any],
-    recorded_at: datetime,
+    recorded_at: datetime, head: Entry | None = None,
 ) -> Entry:
-    """Append one entry; the caller holds the head lock (``lock_head``) in this transaction."""
-    head = conn.execute(select(chain_head.c.seq, chain_head.c.hash)).one()
+    """Append one entry; the caller holds the head lock (``lock_head``) in this transaction.
+    ``head``: the head as ``lock_head`` or the previous ``append`` of this transaction returned
+    it (read again when not given). Returns the new head."""
+    if head is None:
+        head = Entry(*conn.execute(select(chain_head.c.seq, chain_head.c.hash)).one())
     seq, prev = head.seq + 1, head.hash
     digest = entry_hash(
         seq=seq, kind=kind, reference=reference, recorded_at=recorded_at, prev_hash=prev,

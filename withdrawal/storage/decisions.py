@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, or_, select
 from ..decisions import Folded, LineState, fold
 from ..decisions.machine import DECISION_EVENT, OVERDUE_EVENT
 from ..statement import CONTENT_FIELD, is_erased
+from .statements import StoredStatement
 from .tables import ledger, line_decisions, statements
 
 #: Ledger bodies are canonical JSON (sorted keys): an event body ends with its type.
@@ -75,6 +76,14 @@ def load_decided(conn: Connection, reference: str, *, upto: int | None = None) -
     events = [e for e in decision_events(conn, reference) if upto is None or e["seq"] <= upto]
     return Decided(reference, row.seq, row.submitted_at, content, fold(content, events),
                    is_erased(row.erased))
+
+
+def decided_of(conn: Connection, statement: StoredStatement) -> Decided:
+    """:func:`load_decided` of a statement read already: only its decisions are read."""
+    content = dict(statement.content)
+    return Decided(statement.reference, statement.seq, statement.submitted_at, content,
+                   fold(content, decision_events(conn, statement.reference)),
+                   statement.erased)
 
 
 def index_rows(decided: Decided) -> list[dict[str, Any]]:

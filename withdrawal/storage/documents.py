@@ -14,7 +14,8 @@ from sqlalchemy import Connection, Engine, insert, literal, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from ..statement import STORED_EVENTS, DocumentKind, EventType, sha256_hex
-from .statements import append_event, utcnow
+from .chain import lock_head
+from .statements import append_events, utcnow
 from .tables import documents
 
 #: Checks a sealed PDF's seal; returns the problems found (none: the seal holds).
@@ -44,17 +45,34 @@ def keep_document(
     the SHA-256) to the chain in the same transaction. Returns the bytes kept: the first one
     kept wins when two processes keep one at the same moment."""
     event_type, data = event or (STORED_EVENTS[kind], {})
-    digest = sha256_hex(content)
     try:
         with engine.begin() as conn:
-            conn.execute(insert(documents).values(
-                reference=reference, kind=str(kind), sha256=digest, content=content,
-                created_at=utcnow(),
-            ))
-            append_event(conn, reference, event_type, {**data, "sha256": digest})
-    except IntegrityError:
+            head = lock_head(conn)  # first: every keeper waits here (see keep_with)
+            digest = keep_with(conn, reference, kind, content)
+            if digest is None:
+                return kept_document(conn, reference, kind) or content
+            append_events(conn, reference, [(event_type, {**data, "sha256": digest})],
+                          head=head)
+    except IntegrityError:  # kept by a writer that does not take the head lock first
         return kept_document(engine, reference, kind) or content
     return content
+
+
+def keep_with(
+    conn: Connection, reference: str, kind: DocumentKind, content: bytes,
+) -> str | None:
+    """Inside a transaction that holds the head lock: keep ``content`` unless a document of
+    this kind is kept already; returns its SHA-256, for the stored event the caller appends
+    in the same transaction, or None when one was kept before. Every keeper takes the head
+    lock before looking, so two cannot both find none."""
+    if kept_document(conn, reference, kind) is not None:
+        return None
+    digest = sha256_hex(content)
+    conn.execute(insert(documents).values(
+        reference=reference, kind=str(kind), sha256=digest, content=content,
+        created_at=utcnow(),
+    ))
+    return digest
 
 
 @dataclass

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, or_, select
 
 from ..eligibility import period_ended
 from ..statement import (
@@ -22,7 +22,7 @@ from ..statement import (
     content_hash,
     is_erased,
 )
-from .chain import append, lock_head
+from .chain import Entry, append, lock_head
 from .tables import ledger, outbox, statement_lines, statements
 
 #: Crockford's base32 without the letters people misread (I, L, O, U).
@@ -74,19 +74,25 @@ def record_statement(
     recipients: Callable[[StatementContent], Sequence[Recipient]],
     link_base: str | None = None,
     reference: str | None = None,
+    recorded: Callable[[StoredStatement], None] | None = None,
 ) -> tuple[str, bool]:
     """Record the statement once per ``submission_key``: returns (reference, created).
-    ``reference``: one allocated beforehand (kept unless another statement has it)."""
+    ``reference``: one allocated beforehand (kept unless another statement has it).
+    ``recorded``: given the statement as written (before the commit), so that what follows
+    the commit need not read it back."""
     with engine.begin() as conn:
-        lock_head(conn)
-        existing = _reference_for_key(conn, submission_key)
+        head = lock_head(conn)
+        existing, taken = _claimed(conn, submission_key, reference)
         if existing:
             return existing, False
         now = utcnow()
-        if reference is None or _reference_taken(conn, reference):
+        if reference is None or taken:
             reference = _unused_reference(conn)
         content = build(now, withdrawn_lines(conn, order_number), reference)
-        _record(conn, content, submission_key, recipients, link_base, now, now)
+        entry = _record(conn, head, content, submission_key, recipients, link_base, now, now)
+        if recorded is not None:
+            recorded(StoredStatement(reference, content, content_hash(content), entry.seq,
+                                     entry.hash, now))
     return reference, True
 
 
@@ -103,30 +109,31 @@ def record_spooled(
     (reference, created). Should another statement hold its reference (a one in 2^40 chance
     per statement), it gets a new one and the flag ``reference-reissued``."""
     with engine.begin() as conn:
-        lock_head(conn)
-        existing = _reference_for_key(conn, submission_key)
+        head = lock_head(conn)
+        existing, taken = _claimed(conn, submission_key, content["reference"])
         if existing:
             return existing, False
-        if _reference_taken(conn, content["reference"]):
+        if taken:
             content = content.copy()
             content["reference"] = _unused_reference(conn)
             content["flags"] = sorted({*content["flags"], str(Flag.REFERENCE_REISSUED)})
         submitted_at = datetime.fromisoformat(content["submitted_at"])
-        _record(conn, content, submission_key, recipients, link_base, utcnow(), submitted_at)
+        _record(conn, head, content, submission_key, recipients, link_base, utcnow(),
+                submitted_at)
     return content["reference"], True
 
 
 def _record(
-    conn: Connection, content: StatementContent, key: str,
+    conn: Connection, head: Entry, content: StatementContent, key: str,
     recipients: Callable[[StatementContent], Sequence[Recipient]], link_base: str | None,
     now: datetime, submitted_at: datetime,
-) -> None:
+) -> Entry:
     reference = content["reference"]
     entry = append(conn, kind="statement", reference=reference,
-                   body={CONTENT_FIELD: content}, recorded_at=now)
+                   body={CONTENT_FIELD: content}, recorded_at=now, head=head)
     _index(conn, content, entry.seq, key, submitted_at)
-    for recipient in recipients(content):
-        owe_message(conn, reference, recipient, link_base=link_base, now=now)
+    owe_messages(conn, reference, recipients(content), link_base=link_base, now=now)
+    return entry
 
 
 def owe_message(
@@ -135,13 +142,30 @@ def owe_message(
 ) -> int:
     """One more outbox entry for ``reference``, due at once; returns its id. ``event_seq``:
     the chain entry the message is about (a decision notice)."""
-    result = conn.execute(insert(outbox).values(
-        reference=reference, purpose=str(recipient.purpose), recipient=recipient.address,
-        link_base=link_base, status="pending", attempts=0, next_attempt_at=now,
-        created_at=now, payload=recipient.payload, message_id=recipient.message_id,
-        event_seq=event_seq,
-    ))
+    row = _outbox_row(reference, recipient, link_base, now, event_seq)
+    result = conn.execute(insert(outbox).values(**row))
     return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def owe_messages(
+    conn: Connection, reference: str, recipients: Sequence[Recipient], *,
+    link_base: str | None, now: datetime,
+) -> None:
+    """The outbox entries of a new statement, in one multi-row INSERT."""
+    rows = [_outbox_row(reference, r, link_base, now, None) for r in recipients]
+    if rows:
+        conn.execute(insert(outbox).values(rows))
+
+
+def _outbox_row(
+    reference: str, recipient: Recipient, link_base: str | None, now: datetime,
+    event_seq: int | None,
+) -> dict[str, Any]:
+    return {"reference": reference, "purpose": str(recipient.purpose),
+            "recipient": recipient.address, "link_base": link_base, "status": "pending",
+            "attempts": 0, "next_attempt_at": now, "created_at": now,
+            "payload": recipient.payload, "message_id": recipient.message_id,
+            "event_seq": event_seq}
 
 
 def reference_for_key(engine: Engine, key: str) -> str | None:
@@ -153,6 +177,20 @@ def reference_for_key(engine: Engine, key: str) -> str | None:
 def _reference_for_key(conn: Connection, key: str) -> str | None:
     query = select(statements.c.reference).where(statements.c.submission_key == key)
     return conn.execute(query).scalar_one_or_none()
+
+
+def _claimed(
+    conn: Connection, key: str, reference: str | None,
+) -> tuple[str | None, bool]:
+    """In one query: the statement already recorded under ``key`` (R20), and whether another
+    statement holds ``reference``."""
+    match = statements.c.submission_key == key
+    if reference is not None:
+        match = or_(match, statements.c.reference == reference)
+    rows = conn.execute(
+        select(statements.c.reference, statements.c.submission_key).where(match)).all()
+    existing = next((row.reference for row in rows if row.submission_key == key), None)
+    return existing, any(row.reference == reference for row in rows)
 
 
 def _reference_taken(conn: Connection, reference: str) -> bool:
@@ -183,7 +221,7 @@ def _index(
               **indexed_line(position, line)}
              for position, line in enumerate(content["lines"])]
     if lines:
-        conn.execute(insert(statement_lines), lines)
+        conn.execute(insert(statement_lines).values(lines))
 
 
 def indexed_line(position: int, line: Mapping[str, Any]) -> dict[str, Any]:
@@ -241,10 +279,24 @@ def append_event(
 def _append_event(
     conn: Connection, reference: str, event_type: EventType, data: Mapping[str, Any],
 ) -> int:
-    lock_head(conn)
-    now = utcnow()
-    body = {"type": str(event_type), "data": dict(data)}
-    return append(conn, kind="event", reference=reference, body=body, recorded_at=now).seq
+    return append_events(conn, reference, [(event_type, data)])[-1]
+
+
+def append_events(
+    conn: Connection, reference: str, events: Sequence[tuple[EventType, Mapping[str, Any]]],
+    *, head: Entry | None = None,
+) -> list[int]:
+    """Append facts about one statement that belong together (a delivery's outcome and the
+    e-mail kept with it) under one head lock, in this transaction, in the given order;
+    returns their sequence numbers. ``head``: what ``lock_head`` returned when the caller
+    took the lock already in this transaction."""
+    head, now, seqs = head or lock_head(conn), utcnow(), []
+    for event_type, data in events:
+        body = {"type": str(event_type), "data": dict(data)}
+        head = append(conn, kind="event", reference=reference, body=body, recorded_at=now,
+                      head=head)
+        seqs.append(head.seq)
+    return seqs
 
 
 def events_of(engine: Engine, reference: str) -> list[dict[str, Any]]:
