@@ -58,8 +58,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--examples", type=int, default=100)
     parser.add_argument("--url", help="a database URL instead of a temporary SQLite file")
+    parser.add_argument("--quick", action="store_true",
+                        help="the CI size (make bench-quick): 20 examples of step 1's POST")
     parser.add_argument("forms", nargs="*", help=f"forms to run (default: all): {list(FORMS)}")
     args = parser.parse_args()
+    if args.quick:
+        args.examples, args.forms = 20, args.forms or ["identify-post"]
     total = 0.0
     print(f"{'form':<24} {'setup s':>8} {'run s':>8} {'cpu s':>8} {'ms/req':>8} {'10k s':>8}")
     for name in args.forms or list(FORMS):
