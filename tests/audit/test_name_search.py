@@ -79,7 +79,8 @@ def test_the_search_uses_the_trigram_index(app: Flask) -> None:
         assert any("withdrawal_name_search MATCH" in sql for sql in seen)
     else:
         with engine.connect() as conn:
-            index = conn.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = :n"),
+            index = conn.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = :n "
+                                      "AND schemaname = current_schema()"),
                                  {"n": NAME_TRGM_INDEX}).scalar_one()
             # The operator class named with its schema: no search path needed.
             assert re.search(r"\(name (\w+\.)?gin_trgm_ops\)", index), index
