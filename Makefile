@@ -22,9 +22,12 @@ $(STAMP): pyproject.toml
 compile-translations: $(STAMP)
 	$(BIN)/pybabel compile --statistics -d translations -D withdrawal
 
-# Every run starts from fresh demo data, so each demo order shows its case (README).
+# Every run starts from fresh demo data, so each demo order shows its case (README). The
+# delivery worker runs beside the web server, as in production, and stops with it.
 run: compile-translations
 	DEMO_SHOP=1 $(BIN)/flask --app wsgi withdrawal demo-reset
+	DEMO_SHOP=1 $(BIN)/flask --app wsgi withdrawal deliver --loop & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEMO_SHOP=1 $(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
 
 # pytest exits 5 when it collected no test: make treats any non-zero exit as a failure.

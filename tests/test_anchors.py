@@ -191,10 +191,11 @@ def test_deliver_loop_anchors_every_interval(
     app.config["WITHDRAWAL_WITNESSES"] = [f"file:{witness_dir}"]
     record(app, acknowledge=False)
 
-    def stop(_seconds: float) -> None:
+    def stop(_waiter: object, _seconds: float) -> bool:  # one round, then the worker stops
         raise SystemExit(0)
 
-    monkeypatch.setattr("withdrawal.cli.time.sleep", stop)
+    monkeypatch.setattr("withdrawal.storage.wakeup.Poller.wait", stop)
+    monkeypatch.setattr("withdrawal.storage.wakeup.Listener.wait", stop)
     result = runner.invoke(args=["withdrawal", "deliver", "--loop"])
     assert "Anchored entry 1" in result.output and len(list(witness_dir.iterdir())) == 1
     record(app, "Bea", acknowledge=False)  # news, but the interval (an hour) has not passed

@@ -26,6 +26,7 @@ from .state import state
 from .storage.schema import upgrade_schema
 from .storage.verify import entries as chain_entries
 from .storage.verify import verify_chain
+from .storage.wakeup import Waiter, waiter_for
 from .submission import recover_spooled
 
 T = TypeVar("T")
@@ -117,32 +118,51 @@ def recover() -> None:
 
 @click.command("deliver", epilog="Example: flask --app wsgi withdrawal deliver --loop")
 @click.option("--loop", is_flag=True, help="Keep running as a worker.")
-@click.option("--interval", default=15.0, show_default=True, help="Seconds between rounds.")
+@click.option("--interval", default=15.0, show_default=True,
+              help="Seconds between the rounds of spool, refund and anchor work.")
 @click.option("--limit", default=50, show_default=True, help="Entries claimed at a time.")
 @with_appcontext
 def deliver(loop: bool, interval: float, limit: int) -> None:
     """Send the pending acknowledgements and decision notices, retrying failures with
-    exponential backoff; then send ``refund_overdue`` once for each refund past its day. With
-    --loop, each round first recovers the statements waiting in the spool, then delivers and
-    signals overdue refunds, then anchors the chain every WITHDRAWAL_ANCHOR_INTERVAL seconds
-    (when WITHDRAWAL_WITNESSES names witnesses); a round that fails (the database is down) is
-    reported and tried again after the interval."""
+    exponential backoff; then send ``refund_overdue`` once for each refund past its day.
+
+    With --loop, the worker: every INTERVAL seconds it recovers the statements waiting in the
+    spool, signals overdue refunds and anchors the chain every WITHDRAWAL_ANCHOR_INTERVAL
+    seconds (when WITHDRAWAL_WITNESSES names witnesses); in between it sends each message the
+    moment it is owed (woken by PostgreSQL's NOTIFY, or looking every WITHDRAWAL_DELIVERY_POLL
+    seconds on SQLite). A round that fails (the database is down) is reported and tried
+    again."""
+    if not loop:
+        click.echo(str(deliver_due(limit=limit)))
+        _echo_overdue(signal_overdue_refunds())
+        return
+    waiter = waiter_for(state().engine, float(config_value("DELIVERY_POLL")))
+    try:
+        _work(waiter, interval, limit)
+    finally:
+        waiter.close()
+
+
+def _work(waiter: Waiter, interval: float, limit: int) -> None:
+    next_round = time.monotonic()
     while True:
-        if not loop:
-            click.echo(str(deliver_due(limit=limit)))
-            _echo_overdue(signal_overdue_refunds())
-            return
-        recovery = _attempt("recover", recover_spooled)
-        if recovery and (recovery.recorded or recovery.already or recovery.damaged):
-            click.echo(str(recovery))
+        if time.monotonic() >= next_round:
+            _periodic_round()
+            next_round = time.monotonic() + interval
         delivery = _attempt("deliver", lambda: deliver_due(limit=limit))
         if delivery and (delivery.sent or delivery.retrying or delivery.failed):
             click.echo(str(delivery))
-        _echo_overdue(_attempt("refund_overdue", signal_overdue_refunds))
-        anchored = _attempt("anchor", anchor_if_due)
-        if anchored is not None and anchored.anchor is not None:
-            echo_anchor(anchored)
-        time.sleep(interval)
+        waiter.wait(max(0.0, next_round - time.monotonic()))
+
+
+def _periodic_round() -> None:
+    recovery = _attempt("recover", recover_spooled)
+    if recovery and (recovery.recorded or recovery.already or recovery.damaged):
+        click.echo(str(recovery))
+    _echo_overdue(_attempt("refund_overdue", signal_overdue_refunds))
+    anchored = _attempt("anchor", anchor_if_due)
+    if anchored is not None and anchored.anchor is not None:
+        echo_anchor(anchored)
 
 
 def _echo_overdue(references: list[str] | None) -> None:

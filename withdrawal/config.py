@@ -41,7 +41,11 @@ DEFAULTS: Mapping[str, Any] = {
     # Acknowledgement delivery.
     "MAIL_SENDER": None,
     "NOTIFY": [],
-    "DELIVER_AFTER_COMMIT": True,
+    # Who sends: `flask withdrawal deliver --loop` workers, woken at once (PostgreSQL NOTIFY,
+    # or a poll every DELIVERY_POLL seconds on SQLite); True adds an attempt on a background
+    # thread of the web process right after commit (one process, no worker to run).
+    "DELIVER_AFTER_COMMIT": False,
+    "DELIVERY_POLL": 0.5,
     "DELIVERY_MAX_ATTEMPTS": 8,
     "DELIVERY_BACKOFF_SECONDS": 60,
     # Seconds a worker holds the message it claimed; a claim never finished (the worker died)

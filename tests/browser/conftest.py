@@ -150,6 +150,8 @@ def _shop_settings(instance: Path, port: int, mail: Mailbox) -> dict[str, Any]:
                 "MAIL_PORT": mail.port,
                 "MAIL_SUPPRESS_SEND": False,
                 "DEMO_MAILBOX": False,
+                # one process, no worker: the acknowledgement goes after commit
+                "WITHDRAWAL_DELIVER_AFTER_COMMIT": True,
                 "WITHDRAWAL_AUDITORS": {
                     AUDITOR: generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")},
             }}

@@ -1,4 +1,5 @@
-"""SMTP connections that remember the server's reply to the end of DATA.
+"""SMTP connections that remember the server's reply to the end of DATA, and a mailer that
+keeps one connection open for a worker's round.
 
 That reply ("250 2.0.0 Ok: queued as 4XyZ1") is the server's receipt for the message and names
 its queue id, which the server's own logs and a later bounce refer to; ``smtplib``'s
@@ -8,6 +9,11 @@ from __future__ import annotations
 
 import smtplib
 from typing import Any
+
+from flask_mail import Connection, Message
+
+#: Seconds to wait for the SMTP server before an attempt counts as failed.
+SMTP_TIMEOUT = 30
 
 
 class _RecordsReply:
@@ -34,3 +40,56 @@ def reply_text(host: object) -> str | None:
         return None
     code, text = reply
     return f"{code} {text.decode('utf-8', 'replace')}"
+
+
+class TimeoutConnection(Connection):
+    """Flask-Mail's connection with a socket timeout, so a silent server cannot hang a worker."""
+
+    def configure_host(self) -> smtplib.SMTP | smtplib.SMTP_SSL:
+        mail = self.mail
+        cls = RecordingSMTPSSL if mail.use_ssl else RecordingSMTP
+        host = cls(mail.server, mail.port, timeout=SMTP_TIMEOUT)
+        if mail.use_tls:
+            host.starttls()
+        if mail.username and mail.password:
+            host.login(mail.username, mail.password)
+        return host
+
+
+class Mailer:
+    """One SMTP connection for the messages of a round, opened at the first and closed by
+    ``close``: no connect, greeting and login per message. A message that fails closes it
+    (the server's state is unknown); one that fails because the server dropped the idle
+    connection is sent once more on a new one."""
+
+    def __init__(self, mail: Any) -> None:
+        self.mail = mail
+        self._connection: TimeoutConnection | None = None
+
+    def send(self, message: Message) -> str | None:
+        """Send; the server's reply to the end of DATA (None when sending is suppressed)."""
+        reused = self._connection is not None
+        try:
+            return self._send(message)
+        except smtplib.SMTPServerDisconnected:
+            self.close()
+            if not reused:
+                raise
+            return self._send(message)
+        except BaseException:
+            self.close()
+            raise
+
+    def _send(self, message: Message) -> str | None:
+        if self._connection is None:
+            self._connection = TimeoutConnection(self.mail).__enter__()
+        self._connection.send(message)
+        return reply_text(self._connection.host)
+
+    def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None and connection.host is not None:
+            try:
+                connection.host.quit()
+            except (smtplib.SMTPException, OSError):  # already gone
+                connection.host.close()

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app
-from flask_mail import Connection
 from sqlalchemy import Connection as SAConnection
 
 from ..config import config_value
@@ -36,13 +35,10 @@ from ..storage.statements import (
 from . import outbox
 from .anchor_mail import compose_anchor
 from .messages import FrozenMessage, compose, message_domain
-from .smtp import RecordingSMTP, RecordingSMTPSSL, reply_text
+from .smtp import Mailer
 from .webhooks import deliver_webhook, owe_webhooks
 
 log = logging.getLogger(__name__)
-
-#: Seconds to wait for the SMTP server before an attempt counts as failed.
-SMTP_TIMEOUT = 30
 
 #: Messages sent without the acknowledgement's PDF.
 WITHOUT_PDF = (Purpose.ORDER_NOTICE, Purpose.DECISION_NOTICE)
@@ -66,18 +62,23 @@ def deliver_due(
     ``statement``: one known already (just written), not read again."""
     report = DeliveryReport()
     known = {statement.reference: statement} if statement is not None else {}
-    while True:
-        entries = outbox.claim_due(
-            state().engine, limit=limit, reference=reference, domain=message_domain(),
-            lease=timedelta(seconds=float(config_value("DELIVERY_LEASE"))))
-        for entry in entries:
-            _deliver(entry, report, known)
-        if not entries:  # a delivery may owe webhooks, due at once: they go in this call too
-            return report
+    mailer = Mailer(current_app.extensions["mail"])
+    try:
+        while True:
+            entries = outbox.claim_due(
+                state().engine, limit=limit, reference=reference, domain=message_domain(),
+                lease=timedelta(seconds=float(config_value("DELIVERY_LEASE"))))
+            for entry in entries:
+                _deliver(entry, report, known, mailer)
+            if not entries:  # a delivery may owe webhooks, due at once: they go in this call
+                return report
+    finally:
+        mailer.close()
 
 
 def _deliver(
     entry: outbox.Entry, report: DeliveryReport, known: dict[str, StoredStatement],
+    mailer: Mailer,
 ) -> None:
     label = f"{entry.reference or CHAIN_REFERENCE} {entry.purpose} {entry.recipient}"
     if entry.purpose == Purpose.WEBHOOK:
@@ -85,7 +86,7 @@ def _deliver(
         return
     try:
         message = _message(entry, known)
-        reply = _send(message)
+        reply = mailer.send(message)
     except Exception as exc:  # every failure keeps the entry; none may lose the receipt
         final = _record_failure(entry, exc)
         (report.failed if final else report.retrying).append(label)
@@ -117,28 +118,6 @@ def _composed(entry: outbox.Entry, known: dict[str, StoredStatement]) -> FrozenM
            if entry.purpose not in WITHOUT_PDF else None)
     return compose(statement, entry.purpose, entry.recipient, pdf=pdf,
                    link_base=entry.link_base, event_seq=entry.event_seq)
-
-
-class _TimeoutConnection(Connection):
-    """Flask-Mail's connection with a socket timeout, so a silent server cannot hang a worker."""
-
-    def configure_host(self) -> smtplib.SMTP | smtplib.SMTP_SSL:
-        mail = self.mail
-        cls = RecordingSMTPSSL if mail.use_ssl else RecordingSMTP
-        host = cls(mail.server, mail.port, timeout=SMTP_TIMEOUT)
-        if mail.use_tls:
-            host.starttls()
-        if mail.username and mail.password:
-            host.login(mail.username, mail.password)
-        return host
-
-
-def _send(message: FrozenMessage) -> str | None:
-    """Send; returns the server's reply to the end of DATA (None when sending is suppressed)."""
-    mail = current_app.extensions["mail"]
-    with _TimeoutConnection(mail) as connection:
-        connection.send(message)
-        return reply_text(connection.host)
 
 
 def _record_success(

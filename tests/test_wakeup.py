@@ -1,0 +1,115 @@
+"""Delivery off the web workers (issue 16, point 2): by default the web process only records
+what is owed; the transaction that owes a message wakes the ``deliver --loop`` workers at its
+commit (PostgreSQL ``NOTIFY``, a short poll on SQLite), and a worker sends it long before its
+round interval would have come."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from serving import stop, worker
+from sqlalchemy import insert, select
+from support import Consumer, SMTPServer
+
+from withdrawal.config import DEFAULTS
+from withdrawal.state import state
+from withdrawal.storage.statements import utcnow
+from withdrawal.storage.tables import outbox
+from withdrawal.storage.wakeup import waiter_for
+from wsgi import create_app
+
+
+def _withdraw(app: Flask, n: int = 0) -> None:
+    response = Consumer(app.test_client()).withdraw(f"Consumer {n}", f"c{n}@example.com",
+                                                    f"X-{n}", description="a licence key")
+    assert response.status_code == 302
+
+
+def _statuses(app: Flask) -> list[str]:
+    with state(app).engine.connect() as conn:
+        return list(conn.execute(select(outbox.c.status).order_by(outbox.c.id)).scalars())
+
+
+def test_by_default_the_web_process_only_records_what_is_owed(
+    app_config: dict[str, Any], mail_config: dict[str, Any], smtp_server: SMTPServer,
+    tmp_path: Path,
+) -> None:
+    assert DEFAULTS["DELIVER_AFTER_COMMIT"] is False
+    config = {**app_config, **mail_config}
+    del config["WITHDRAWAL_DELIVER_AFTER_COMMIT"]
+    app = create_app(config, instance_path=str(tmp_path / "instance"))
+    try:
+        _withdraw(app)
+        state(app).wait_for_background()
+        assert _statuses(app) == ["pending"] and smtp_server.messages == []
+    finally:
+        state(app).engine.dispose()
+
+
+def test_a_waiting_worker_is_woken_by_the_commit_that_owes_a_message(
+    make_app: Callable[..., Flask],
+) -> None:
+    app = make_app(WITHDRAWAL_DELIVERY_POLL=0.05)
+    waiter = waiter_for(state(app).engine, poll=0.05)
+    timer = threading.Timer(0.5, lambda: _withdraw(app))
+    try:
+        assert waiter.wait(0.3) is False  # nothing owed: the whole timeout
+        started = time.monotonic()
+        timer.start()
+        assert waiter.wait(60) is True
+        assert time.monotonic() - started < 30  # woken, not timed out
+    finally:
+        timer.join()
+        waiter.close()
+
+
+def test_a_transaction_rolled_back_wakes_nobody(make_app: Callable[..., Flask]) -> None:
+    app = make_app()
+    engine = state(app).engine
+    waiter = waiter_for(engine, poll=0.05)
+    try:
+        assert waiter.wait(0.1) is False  # listening from here on
+        with engine.connect() as conn, conn.begin() as transaction:
+            conn.execute(insert(outbox).values(  # a message owed, then given up
+                reference=None, purpose="anchor", recipient="a@b.example", status="pending",
+                attempts=0, next_attempt_at=utcnow(), created_at=utcnow()))
+            transaction.rollback()
+        assert waiter.wait(0.5) is False
+    finally:
+        waiter.close()
+
+
+@pytest.mark.slow
+def test_a_worker_sends_at_once_not_at_its_next_round(
+    make_app: Callable[..., Flask], database_url: str, mail_config: dict[str, Any],
+    smtp_server: SMTPServer, tmp_path: Path,
+) -> None:
+    app = make_app()
+    process = worker({"WITHDRAWAL_DATABASE_URL": database_url, **mail_config,
+                      "WITHDRAWAL_SPOOL_DIR": str(tmp_path / "spool")},
+                     tmp_path / "worker.log", "deliver", "--loop", "--interval", "600")
+    try:
+        _withdraw(app, 1)  # sent by the worker's first round, or woken: either way it starts
+        _wait_for(lambda: len(smtp_server.messages) == 1, 120, tmp_path / "worker.log")
+        started = time.monotonic()
+        _withdraw(app, 2)  # the worker now waits out a 600 s interval, unless woken
+        _wait_for(lambda: len(smtp_server.messages) == 2, 60, tmp_path / "worker.log")
+        assert time.monotonic() - started < 60
+        _wait_for(lambda: _statuses(app) == ["sent", "sent"], 30, tmp_path / "worker.log")
+    finally:
+        stop(process)
+    assert [m.rcpt_tos for m in smtp_server.messages] == [["c1@example.com"],
+                                                           ["c2@example.com"]]
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float, log: Path) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.05)

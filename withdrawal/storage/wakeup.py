@@ -1,0 +1,116 @@
+"""Waking the delivery workers the moment a message is owed.
+
+The transaction that puts a message in the outbox also wakes the workers: on PostgreSQL a
+trigger on the outbox (migration 0018) sends ``NOTIFY withdrawal_outbox``, which the server
+delivers at commit (never for a transaction rolled back), to every ``flask withdrawal deliver
+--loop`` listening on any host.
+SQLite has no notifications: its workers look for a due message every
+``WITHDRAWAL_DELIVERY_POLL`` seconds instead, with one indexed read that never takes the
+write lock. Either way a worker that is woken for nothing finds nothing to claim; a wake-up
+only saves waiting, the outbox stays the record of what is owed."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import Engine, select
+
+from .tables import outbox
+
+log = logging.getLogger(__name__)
+
+#: The PostgreSQL channel (one per database: workers of every schema share it; a worker woken
+#: by another schema's message finds nothing of its own and waits again).
+CHANNEL = "withdrawal_outbox"
+
+
+class Waiter(Protocol):
+    def wait(self, timeout: float) -> bool:
+        """Wait until a message may be due or ``timeout`` seconds pass; True when woken."""
+
+    def close(self) -> None:
+        """Stop listening."""
+
+
+def waiter_for(engine: Engine, poll: float) -> Waiter:
+    """How a worker of this database waits for work: ``LISTEN`` on PostgreSQL, a poll every
+    ``poll`` seconds elsewhere."""
+    if engine.dialect.name == "postgresql":
+        return Listener(engine)
+    return Poller(engine, poll)
+
+
+class Poller:
+    """SQLite: one read of the outbox's due index every ``poll`` seconds."""
+
+    def __init__(self, engine: Engine, poll: float) -> None:
+        self.engine, self.poll = engine, max(poll, 0.01)
+
+    def wait(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(self.poll, left))
+            if self._due():
+                return True
+        return False
+
+    def _due(self) -> bool:
+        query = (select(outbox.c.id)
+                 .where(outbox.c.status == "pending", outbox.c.next_attempt_at <= datetime.now(UTC))
+                 .limit(1))
+        try:
+            with self.engine.connect() as conn:
+                return conn.execute(query).first() is not None
+        except Exception as exc:  # the database is away: the round after the timeout says so
+            log.debug("outbox poll failed: %s", exc)
+            return False
+
+    def close(self) -> None:
+        pass
+
+
+class Listener:
+    """PostgreSQL: a connection of its own (taken out of the pool) that ``LISTEN``s. A lost
+    connection is opened again at the next wait; meanwhile the worker waits out its timeout,
+    as it would without notifications."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._connection: Any = None
+
+    def wait(self, timeout: float) -> bool:
+        try:
+            connection = self._listening()
+            woken = False
+            for _notify in connection.notifies(timeout=max(timeout, 0.0), stop_after=1):
+                woken = True
+            if woken:  # the burst that woke us: one round claims for all of it
+                for _notify in connection.notifies(timeout=0.0):
+                    pass
+            return woken
+        except Exception as exc:  # the database is away: wait as a poll would
+            log.warning("LISTEN %s failed (%s): waiting %.0f s", CHANNEL, exc, timeout)
+            self.close()
+            time.sleep(timeout)
+            return False
+
+    def _listening(self) -> Any:
+        if self._connection is None:
+            pooled = self.engine.raw_connection()
+            connection: Any = pooled.driver_connection
+            pooled.detach()  # its LISTEN must not go back to the pool
+            connection.autocommit = True
+            connection.execute(f"LISTEN {CHANNEL}")
+            self._connection = connection
+        return self._connection
+
+    def close(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.close()
+            except Exception:  # already gone
+                pass
+            self._connection = None
