@@ -184,6 +184,13 @@ class SMTPServer:
     port: int
     messages: list[Received] = field(default_factory=list)
     answer: str = "250 OK"
+    greetings: int = 0  # EHLO/HELO sessions: one per connection a client opened
+
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,
+                          responses: list[str]) -> list[str]:
+        self.greetings += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.answer.startswith("250"):
