@@ -7,6 +7,7 @@ each statement and what it owes; a ``flask withdrawal deliver --loop`` worker of
 woken at each commit (PostgreSQL NOTIFY, or its short poll on SQLite), sends each
 acknowledgement (PDF and e-mail) to a real SMTP server (aiosmtpd) in this process. The
 acknowledgement's latency is from the confirm's answer to the SMTP server taking the message.
+``BENCH_DELIVERY_WORKERS=2`` starts two workers.
 
     .venv/bin/python bench/flow.py                 # 300 statements, 8 consumers at once
     .venv/bin/python bench/flow.py --quick         # CI: 30 statements
@@ -38,6 +39,8 @@ from serving import SECRET_KEY, HttpConsumer  # noqa: E402
 from support import SMTPServer, free_port, serving  # noqa: E402
 
 CONSUMERS = 8
+#: Delivery workers beside gunicorn (BENCH_DELIVERY_WORKERS).
+WORKERS = int(os.environ.get("BENCH_DELIVERY_WORKERS", "1"))
 
 
 @contextmanager
@@ -97,19 +100,23 @@ def run(url: str, count: int, answered: dict[str, float]) -> tuple[float, list[f
 
 
 @contextmanager
-def delivery_worker(config: dict[str, Any], log: Path) -> Iterator[None]:
-    """``flask withdrawal deliver --loop`` as a process of its own, beside gunicorn."""
+def delivery_workers(config: dict[str, Any], log: Path, count: int) -> Iterator[None]:
+    """``count`` ``flask withdrawal deliver --loop`` processes of their own, beside gunicorn."""
     command = [str(Path(sys.executable).parent / "flask"), "--app", f"wsgi:create_app({config!r})",
                "withdrawal", "deliver", "--loop"]
+    processes = []
     with log.open("ab") as out:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                   env={**os.environ, "PYTHONPATH": str(ROOT),
-                                        "SECRET_KEY": SECRET_KEY}, start_new_session=True)
+        for _n in range(count):
+            processes.append(subprocess.Popen(
+                command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                env={**os.environ, "PYTHONPATH": str(ROOT), "SECRET_KEY": SECRET_KEY},
+                start_new_session=True))
     try:
         yield
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        for process in processes:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
 
 
 def latencies(smtp: Any, answered: dict[str, float]) -> list[float]:
@@ -138,15 +145,16 @@ def main() -> int:
         }
         app = f"wsgi:create_app({config!r})"
         answered: dict[str, float] = {}
-        with gunicorn(app, {}, Path(folder, "flow.log")) as url, delivery_worker(
-            config, Path(folder, "worker.log")
+        with gunicorn(app, {}, Path(folder, "flow.log")) as url, delivery_workers(
+            config, Path(folder, "worker.log"), WORKERS
         ):
             rate, confirms = run(url, args.count, answered)
             deadline = time.monotonic() + 120
             while len(smtp.messages) < args.count + 2 and time.monotonic() < deadline:
                 time.sleep(0.2)
         report.notes.update(consumers=CONSUMERS, acknowledgements=len(smtp.messages),
-                            gunicorn="2 workers x 4 threads", delivery="1 deliver --loop worker")
+                            gunicorn="2 workers x 4 threads",
+                            delivery=f"{WORKERS} deliver --loop worker(s)")
         report.add("whole flow, delivery on: statements per second", rate, "/s",
                    reference="bare Flask, 3 steps, 1 INSERT", reference_value=floor,
                    better="higher", target=0.5)

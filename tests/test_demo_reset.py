@@ -69,3 +69,13 @@ def test_make_run_starts_from_fresh_demo_data() -> None:
     recipe = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
     reset, serve = recipe.index("withdrawal demo-reset"), recipe.index("wsgi run")
     assert reset < serve
+
+
+def test_make_run_starts_a_delivery_worker_that_stops_with_the_server() -> None:
+    """The demo sends like production (issue 16, point 2): a worker beside the web server,
+    killed when the server stops (Ctrl-C, or the shell exiting)."""
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    worker, trap, serve = (recipe.index("withdrawal deliver --loop &"),
+                           recipe.index("trap 'kill $$worker"), recipe.index("wsgi run"))
+    assert worker < trap < serve
