@@ -18,6 +18,7 @@ from flask.typing import ResponseReturnValue
 
 from ..anchoring.witnesses import witness_evidence
 from ..config import config_value
+from ..delivery.outbox import waiting
 from ..hostile import query_int
 from ..i18n import gettext
 from ..state import state
@@ -34,6 +35,8 @@ from .wording import KNOWN_FLAGS
 
 #: The overview lists refunds falling due within this many days.
 DUE_SOON_DAYS = 7
+#: A message due for longer than this is unsent: no worker runs, or they cannot keep up.
+UNSENT_AFTER = timedelta(minutes=5)
 
 
 def scope() -> Scope:
@@ -50,6 +53,7 @@ def overview() -> ResponseReturnValue:
     return render_template(
         "withdrawal/audit/overview.html", overdue=overdue,
         due_soon=[r for r in due if r not in overdue], due_days=DUE_SOON_DAYS, chart=chart,
+        waiting=waiting(engine, UNSENT_AFTER), unsent_minutes=UNSENT_AFTER.seconds // 60,
     )
 
 

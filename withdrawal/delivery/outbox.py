@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from email.utils import make_msgid
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, select, update
+from sqlalchemy import Connection, Engine, Row, func, select, update
 
 from ..statement import CHAIN_REFERENCE, EventType, Purpose
 from ..storage.chain import lock_head
@@ -203,11 +203,28 @@ def backoff(attempts: int, base_seconds: float) -> timedelta:
 
 
 def pending_count(engine: Engine) -> int:
-    from sqlalchemy import func
-
     with engine.connect() as conn:
         query = select(func.count()).select_from(outbox).where(outbox.c.status == "pending")
         return int(conn.execute(query).scalar_one())
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Messages due for longer than a worker would leave them: none sends them (no worker
+    runs) or the workers cannot keep up. ``since``: when the oldest fell due."""
+
+    count: int
+    since: datetime | None
+
+
+def waiting(engine: Engine, longer_than: timedelta, now: datetime | None = None) -> Waiting:
+    """Pending messages due for more than ``longer_than`` (read from the due index)."""
+    cutoff = (now or utcnow()) - longer_than
+    query = (select(func.count(), func.min(outbox.c.next_attempt_at))
+             .where(outbox.c.status == "pending", outbox.c.next_attempt_at <= cutoff))
+    with engine.connect() as conn:
+        count, since = conn.execute(query).one()
+    return Waiting(int(count), since if count else None)
 
 
 def _iso(moment: datetime | None) -> str | None:
