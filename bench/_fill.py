@@ -1,5 +1,5 @@
 """A valid record of N statements, written in bulk: each statement a chain entry hashed as
-``storage/chain.py`` hashes it, its index row and lines, and (one statement in
+``storage/chain.py`` hashes it, its index row and lines, its hour's count, and (one statement in
 ``documents_every``) a kept receipt PDF of a few kilobytes with the chain event that recorded
 its SHA-256. ``verify`` finds nothing wrong with it; the export reads it like any other."""
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from sqlalchemy import Engine, insert, update
 
 from withdrawal.statement import DocumentKind, EventType, canonical_json
 from withdrawal.storage.chain import entry_hash, field_digests
+from withdrawal.storage.hours import add_count, hour_of, outcome_of
 from withdrawal.storage.statements import indexed_line
 from withdrawal.storage.tables import (
     GENESIS_HASH,
@@ -65,7 +67,7 @@ class _Chain:
 def _rows(count: int, documents_every: int) -> Iterator[dict[str, list[dict[str, Any]]]]:
     chain = _Chain()
     batch: dict[str, list[dict[str, Any]]] = {"ledger": [], "statements": [], "lines": [],
-                                              "documents": []}
+                                              "hours": [], "documents": []}
     for n in range(1, count + 1):
         at = START + timedelta(seconds=n)
         body = content(n, at)
@@ -77,6 +79,7 @@ def _rows(count: int, documents_every: int) -> Iterator[dict[str, list[dict[str,
             "name": body["name"], "email": body["email"], "email_lower": body["email"],
             "order_number": body["order_number"], "order_matched": True, "locale": "en",
             "flags": "[]"})
+        batch["hours"].append({"hour": hour_of(at), "outcome": outcome_of(body)})
         batch["lines"].extend({"reference": ref, "order_number": body["order_number"],
                                **indexed_line(position, line)}
                               for position, line in enumerate(body["lines"]))
@@ -105,5 +108,8 @@ def fill(engine: Engine, count: int, documents_every: int = 0) -> None:
             conn.execute(insert(ledger), batch["ledger"])
             conn.execute(insert(statements), batch["statements"])
             conn.execute(insert(statement_lines), batch["lines"])
+            counted = Counter((row["hour"], row["outcome"]) for row in batch["hours"])
+            for (hour, outcome), number in counted.items():
+                add_count(conn, hour, outcome, number)
             if batch["documents"]:
                 conn.execute(insert(documents), batch["documents"])

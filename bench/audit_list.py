@@ -2,7 +2,8 @@
 
 Fills a temporary SQLite database (or the database given with --url) with N statements by bulk
 insert, bypassing the hash chain (the list reads the index tables and the entries' bodies, not
-the links), then times the queries the statement list runs.
+the links), with the chart's counts per hour, then times the queries the statement list and
+the overview run.
 
     .venv/bin/python bench/audit_list.py              # 200 000 statements
     .venv/bin/python bench/audit_list.py -n 1000000   # a million
@@ -18,6 +19,7 @@ import json
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -35,6 +37,7 @@ from withdrawal.audit.decisions import refunds_due  # noqa: E402
 from withdrawal.audit.paging import page  # noqa: E402
 from withdrawal.audit.queries import Filters, Scope  # noqa: E402
 from withdrawal.storage.engine import make_engine  # noqa: E402
+from withdrawal.storage.hours import add_count, hour_of, outcome_of  # noqa: E402
 from withdrawal.storage.schema import upgrade_schema  # noqa: E402
 from withdrawal.storage.tables import (  # noqa: E402
     ledger,
@@ -115,6 +118,10 @@ def _write(engine: Engine, batch: list[Any]) -> None:
         decided = [d for _e, _i, d, _l in batch if d]
         if decided:
             conn.execute(insert(line_decisions), decided)
+        counted = Counter((hour_of(i["submitted_at"]), outcome_of(json.loads(e["body"])["content"]))
+                          for e, i, _d, _l in batch)
+        for (hour, outcome), number in counted.items():
+            add_count(conn, hour, outcome, number)
 
 
 TARGET_MS = 50.0

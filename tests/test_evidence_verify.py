@@ -260,7 +260,10 @@ def test_a_dropped_newest_statement_whose_index_row_stayed_is_named(app: Flask) 
     record(app)
     newest = record(app, "Bea")
     _drop_newest_statement(app, newest, keep_index=True)
-    assert problems(app) == (f"index row {newest} points to entry 2, which is not in the chain",)
+    index, hours = problems(app)  # the index row, and the count of its hour, left behind
+    assert index == f"index row {newest} points to entry 2, which is not in the chain"
+    assert hours.startswith("statements of hour ")
+    assert hours.endswith(" UTC (withdrawable): the count says 2, the chain holds 1")
 
 
 def test_a_whole_chain_rewritten_after_an_edit_is_caught_by_the_anchor(

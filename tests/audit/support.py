@@ -24,6 +24,7 @@ from withdrawal.statement import (
 )
 from withdrawal.storage.chain import entry_hash, field_digests
 from withdrawal.storage.documents import keep_document
+from withdrawal.storage.hours import add_count, hour_of, outcome_of
 from withdrawal.storage.statements import Recipient, record_statement
 from withdrawal.storage.tables import GENESIS_HASH, chain_head, ledger, statements
 
@@ -54,8 +55,9 @@ def record(app: Flask, key: str | None = None, *, days_ago: float = 0, **overrid
 
 def backdate(app: Flask, reference: str, days: float) -> None:
     """Move a statement's submission into the past, as if it had been recorded then: its
-    content and index timestamp change, and the chain is rehashed from its entry on (so
-    ``verify`` still passes, as it does for a statement really recorded that long ago)."""
+    content, index timestamp and hour count change, and the chain is rehashed from its entry
+    on (so ``verify`` still passes, as it does for a statement really recorded that long
+    ago)."""
     at = datetime.now(UTC) - timedelta(days=days)
     with engine_of(app).begin() as conn:
         conn.execute(update(statements).where(statements.c.reference == reference)
@@ -63,6 +65,10 @@ def backdate(app: Flask, reference: str, days: float) -> None:
         entry = conn.execute(select(ledger).where(ledger.c.reference == reference,
                                                   ledger.c.kind == "statement")).one()
         body = json.loads(entry.body)
+        was = datetime.fromisoformat(body["content"]["submitted_at"])
+        outcome = outcome_of(body["content"])
+        add_count(conn, hour_of(was), outcome, -1)
+        add_count(conn, hour_of(at), outcome, 1)
         body["content"]["submitted_at"] = at.isoformat()
         conn.execute(update(ledger).where(ledger.c.seq == entry.seq)
                      .values(body=canonical_json(body).decode()))

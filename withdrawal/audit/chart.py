@@ -1,87 +1,63 @@
 """Statements per day over the last 90 days by outcome, drawn on the server as an SVG stacked
 bar chart (no JavaScript), with the numbers also given as a table.
 
-Counting happens in SQL per UTC hour (so the cost is bounded by 90 x 24 groups whatever the
-volume), then hours are folded into days of the trader's calendar."""
+The counts per UTC hour and outcome are kept as each statement is recorded
+(``storage/hours.py``, table ``withdrawal_statement_hours``): the chart reads the hours of its
+window, at most 90 x 24 x 5 rows whatever the volume, and folds them into days of the
+trader's calendar (each hour into the day it starts in)."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, Select, String, case, exists, func, select
+from sqlalchemy import Engine, Select, select
 
-from ..storage.tables import statement_lines, statements
+from ..storage.hours import HOUR_FORMAT, OUTCOMES
+from ..storage.tables import statement_hours
 from .queries import day_start
 
 DAYS = 90
-#: Stacking order, bottom first; "other" is a statement whose lines were all withdrawn before.
-OUTCOMES = ("withdrawable", "excluded", "expired", "unmatched", "other")
 #: Colours with at least 3:1 contrast on white (WCAG 1.4.11), told apart by the legend too.
 COLOURS = {"withdrawable": "#0b4f9c", "excluded": "#a4000f", "expired": "#8a5a00",
            "unmatched": "#595959", "other": "#6a3d9a"}
 
 
-#: Line statuses in order of precedence: a statement counts under its first one.
-_PRECEDENCE = (("withdrawable", ("withdrawable", "shop-policy")), ("excluded", ("excluded",)),
-               ("expired", ("expired",)))
+@lru_cache(maxsize=4)
+def _days_of_hours(first: date, zone: ZoneInfo) -> dict[str, date]:
+    """Each UTC hour ("YYYY-MM-DD HH") from the one holding the first day's start to the last
+    day's end, with the trader's day it starts in (worked out once a day: not to be changed)."""
+    at = day_start(first, zone).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    end = day_start(first + timedelta(days=DAYS), zone)
+    days: dict[str, date] = {}
+    while at < end:
+        days[at.strftime(HOUR_FORMAT)] = at.astimezone(zone).date()
+        at += timedelta(hours=1)
+    return days
 
 
-def _looked_up(statuses: tuple[str, ...]) -> Any:
-    """Some line of the statement was assessed so: a look-up in the lines' primary key."""
-    return (exists().where(statement_lines.c.reference == statements.c.reference,
-                           statement_lines.c.status.in_(statuses)))
-
-
-def _joined(statuses: tuple[str, ...]) -> Any:
-    """The same, over the lines joined and grouped by statement."""
-    return func.max(case((statement_lines.c.status.in_(statuses), 1), else_=0)) == 1
-
-
-def _hour(engine: Engine) -> Any:
-    column = statements.c.submitted_at
-    if engine.dialect.name == "postgresql":
-        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24")
-    return func.substr(column, 1, 13, type_=String)  # SQLite keeps "YYYY-MM-DD HH:MM:SS..."
-
-
-def _query(engine: Engine, start: datetime) -> Select[Any]:
-    """One row per hour and outcome, counted over the range of ``submitted_at`` asked for.
-
-    SQLite looks each statement's lines up (grouped by ``reference`` after a join, it walked
-    the whole primary key instead of the range); PostgreSQL hashes the join, grouped by
-    ``seq``, which costs it less than three look-ups per statement."""
-    postgres = engine.dialect.name == "postgresql"
-    line = _joined if postgres else _looked_up
-    outcome = case(
-        (statements.c.order_matched.is_(False), "unmatched"),
-        *((line(statuses), name) for name, statuses in _PRECEDENCE),
-        else_="other",
-    )
-    per_statement = (select(_hour(engine).label("hour"), outcome.label("outcome"))
-                     .where(statements.c.submitted_at >= start))
-    if postgres:
-        per_statement = (per_statement.select_from(statements.outerjoin(
-            statement_lines, statement_lines.c.reference == statements.c.reference))
-            .group_by(statements.c.seq, statements.c.submitted_at, statements.c.order_matched))
-    counted = per_statement.subquery()
-    return (select(counted.c.hour, counted.c.outcome, func.count())
-            .group_by(counted.c.hour, counted.c.outcome))
+def _query(first: str, last: str) -> Select[Any]:
+    """The counted hours from ``first`` to ``last``: a range of the primary key."""
+    hour = statement_hours.c.hour
+    return (select(hour, statement_hours.c.outcome, statement_hours.c.count)
+            .where(hour >= first, hour <= last))
 
 
 def daily_counts(engine: Engine, today: date, zone: ZoneInfo) -> dict[date, Counter[str]]:
     """Statements per day (trader's calendar) and outcome, for the 90 days ending today."""
     first = today - timedelta(days=DAYS - 1)
     days: dict[date, Counter[str]] = {first + timedelta(days=n): Counter() for n in range(DAYS)}
+    hours = _days_of_hours(first, zone)
     with engine.connect() as conn:
-        for hour, outcome, count in conn.execute(_query(engine, day_start(first, zone))):
-            instant = datetime.strptime(hour, "%Y-%m-%d %H").replace(tzinfo=UTC)
-            day = instant.astimezone(zone).date()
-            if day in days:
-                days[day][outcome] += count
+        rows = conn.execute(_query(min(hours), max(hours))).all()
+    for hour, outcome, count in rows:
+        day = hours.get(hour)
+        if day in days and count:
+            days[day][outcome] += count
     return days
 
 

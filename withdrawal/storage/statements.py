@@ -23,6 +23,7 @@ from ..statement import (
     is_erased,
 )
 from .chain import Entry, append, lock_head
+from .hours import count_statement
 from .tables import ledger, outbox, statement_lines, statements
 
 #: Crockford's base32 without the letters people misread (I, L, O, U).
@@ -208,12 +209,14 @@ def _unused_reference(conn: Connection) -> str:
 def _index(
     conn: Connection, content: StatementContent, seq: int, key: str, submitted_at: datetime,
 ) -> None:
+    """The statement's index row, its lines, and one more in its hour's count (``hours``)."""
     conn.execute(insert(statements).values(
         reference=content["reference"], seq=seq, submission_key=key, submitted_at=submitted_at,
         name=content["name"], email=content["email"], email_lower=content["email"].lower(),
         order_number=content["order_number"], order_matched=content["order_matched"],
         locale=content["locale"], flags=json.dumps(content["flags"]),
     ))
+    count_statement(conn, content, submitted_at)
     order_number = content["order_number"]
     if not content["order_matched"] or order_number is None:
         return

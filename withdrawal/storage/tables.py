@@ -2,7 +2,8 @@
 ``withdrawal/migrations`` are written against it).
 
 ``ledger`` is the append-only hash chain and the source of truth; ``statements`` and
-``statement_lines`` are search indexes over it that ``verify`` checks against the chain;
+``statement_lines`` are search indexes over it that ``verify`` checks against the chain, and
+so are the per-hour counts of ``statement_hours`` (the audit overview's chart);
 ``outbox`` holds the messages owed, ``documents`` the documents kept byte for byte, ``anchors``
 the chain heads recorded with witnesses outside the database. ``line_decisions`` is derived
 from the chain's decision events (it can always be rebuilt from them) and ``verifications``
@@ -113,6 +114,16 @@ statement_lines = Table(
     Column("deadline", Text),
     Column("period_ended", Boolean),
     Index("ix_withdrawal_statement_lines_order", "order_number", "line_id"),
+)
+
+statement_hours = Table(
+    "withdrawal_statement_hours",
+    metadata,
+    # Statements per UTC hour ("YYYY-MM-DD HH" of submitted_at) and outcome (storage/hours.py:
+    # the chart's classification), added to in the transaction that records each statement.
+    Column("hour", String(13), primary_key=True),
+    Column("outcome", String(16), primary_key=True),
+    Column("count", Integer, nullable=False),
 )
 
 anchors = Table(

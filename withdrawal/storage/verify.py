@@ -4,7 +4,8 @@ everything built from it or claimed about it.
 - the chain: every entry present, linked to the previous one, hashing to its hash; the head is
   the last entry;
 - the search indexes (``verify_index``): every statement has its index row with every indexed
-  column as recorded, every row indexes a statement of the chain, the lines as recorded;
+  column as recorded, every row indexes a statement of the chain, the lines as recorded; the
+  statements per hour and outcome that the chart reads are the chain's;
 - the kept documents (``verify_documents``): each one's SHA-256 is the one the chain recorded
   when it was kept, none recorded is gone unless erased under retention, none is unrecorded;
 - the anchors (``anchors``): every head anchored with a witness (stored anchors, witness files)
@@ -15,11 +16,12 @@ cursor on PostgreSQL), each entry's body parsed once; with ``check_bytes`` each 
 document's bytes are hashed (and a sealed PDF's seal checked) when the walk reaches the event
 that recorded it, one document at a time. The report names the first problem of each kind.
 Memory stays flat: a batch of entries and what indexes them at a time, a few documents, plus
-one (seq, hash) per anchor."""
+one (seq, hash) per anchor and one count per hour and outcome that has statements."""
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
@@ -34,6 +36,8 @@ from .tables import chain_head, ledger
 from .verify_documents import DocumentTally, StoredEvent
 from .verify_index import (
     RecordedStatement,
+    hour_key,
+    hour_problems,
     index_problems,
     line_problems,
     stray_index_rows,
@@ -41,7 +45,7 @@ from .verify_index import (
 )
 
 #: The kinds of problem, in the order the report lists them.
-KINDS = ("chain", "head", "index", "lines", "documents", "bytes", "anchors")
+KINDS = ("chain", "head", "index", "lines", "hours", "documents", "bytes", "anchors")
 
 #: Entries per batch: the index rows and lines of a batch are checked with one query each.
 BATCH = 1000
@@ -68,6 +72,7 @@ class _Walk:
     last_seq: int = 0
     last_hash: str = GENESIS
     anchors: int = 0
+    hours: Counter[tuple[str, str]] = field(default_factory=Counter)  # (hour, outcome): count
 
     def add(self, kind: str, messages: Iterable[str]) -> None:
         # Consumed to the end: the checks count what they saw (documents matched, read).
@@ -101,6 +106,7 @@ def verify_chain(
         walk.add("head", _head_problems(conn, walk))
         walk.add("index", stray_index_rows(conn, walk.last_seq))
         walk.add("lines", stray_lines(conn))
+        walk.add("hours", hour_problems(conn, walk.hours))
         walk.add("documents", tally.unrecorded(conn))
         walk.add("anchors", _beyond_the_chain(claims, walk.last_seq))
     return walk.result(witnesses.notes, tally)
@@ -135,7 +141,10 @@ def _check_batch(
         walk.last_seq, walk.last_hash = row.seq, row.hash
         if row.kind == "statement":
             walk.statements += 1
-            recorded.append(RecordedStatement.of(row, body))
+            statement = RecordedStatement.of(row, body)
+            recorded.append(statement)
+            if (key := hour_key(statement)) is not None:
+                walk.hours[key] += 1
         elif (event := StoredEvent.of(row, body)) is not None:
             stored.append(event)
     found, indexed = index_problems(conn, recorded, rows[0].seq, rows[-1].seq)

@@ -1,21 +1,25 @@
 """``verify``'s check of the search indexes against the chain, one batch of entries at a time:
 every statement entry has its ``statements`` row with every indexed column as recorded, every
 row points to the statement entry it indexes, and ``statement_lines`` holds exactly the lines
-the statement recorded. Memory stays bounded by the batch."""
+the statement recorded. Memory stays bounded by the batch, but for the statements per hour and
+outcome recounted from the entries (``hours``), whose rows are compared with
+``statement_hours`` at the end: one per hour and outcome that has statements."""
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
 
 from ..statement import CONTENT_FIELD, erased_fields
+from .hours import hour_of, outcome_of
 from .statements import indexed_line
-from .tables import statement_lines, statements
+from .tables import statement_hours, statement_lines, statements
 
 #: The columns of a line's index row compared with the line as recorded.
 LINE_COLUMNS = ("line_id", "status", "position", "title", "quantity", "deadline",
@@ -141,3 +145,22 @@ def stray_lines(conn: Connection) -> Iterator[str]:
     row = conn.execute(orphan).first()
     if row is not None:
         yield f"indexed line {row.line_id} of {row.reference}: no such statement in the index"
+
+
+def hour_key(statement: RecordedStatement) -> tuple[str, str] | None:
+    """The (hour, outcome) the statement counts under, from its entry (None: no instant)."""
+    at = _instant(statement.content.get("submitted_at"))
+    if at is None:
+        return None
+    return hour_of(at if at.tzinfo else at.replace(tzinfo=UTC)), outcome_of(statement.content)
+
+
+def hour_problems(conn: Connection, counted: Counter[tuple[str, str]]) -> Iterator[str]:
+    """``statement_hours`` against the statements per hour and outcome counted in the chain."""
+    query = select(statement_hours.c.hour, statement_hours.c.outcome, statement_hours.c.count)
+    kept = Counter({(hour, outcome): count for hour, outcome, count in conn.execute(query)
+                    if count})
+    for hour, outcome in sorted(set(kept) | set(counted)):
+        if kept[hour, outcome] != counted[hour, outcome]:
+            yield (f"statements of hour {hour} UTC ({outcome}): the count says "
+                   f"{kept[hour, outcome]}, the chain holds {counted[hour, outcome]}")
