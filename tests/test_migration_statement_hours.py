@@ -16,7 +16,12 @@ from support import statement_content
 
 from withdrawal.statement import Purpose, StatementContent
 from withdrawal.storage.engine import make_engine
-from withdrawal.storage.schema import alembic_config, current_revision, upgrade_schema
+from withdrawal.storage.schema import (
+    alembic_config,
+    current_revision,
+    head_revision,
+    upgrade_schema,
+)
 from withdrawal.storage.statements import Recipient, record_spooled, record_statement
 from withdrawal.storage.tables import statement_hours
 from withdrawal.storage.verify import verify_chain
@@ -86,7 +91,7 @@ def test_the_upgrade_counts_the_statements_already_recorded(database_url: str) -
     assert current_revision(engine) == "0018"
     assert "withdrawal_statement_hours" not in inspect(engine).get_table_names()
     upgrade_schema(engine)
-    assert current_revision(engine) == "0019"
+    assert current_revision(engine) == head_revision()
     assert _hours(engine) == expected  # counted from the index as the chart counted
 
     upgrade_schema(engine)  # again: nothing counted twice

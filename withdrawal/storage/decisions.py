@@ -150,6 +150,10 @@ class RefundDue:
     withheld: bool
 
 
+#: Rows fetched at a time by the refunds overview.
+REFUNDS_BATCH = 500
+
+
 def refunds_due(conn: Connection, *, until: date, limit: int = 200) -> list[RefundDue]:
     """Accepted lines not yet refunded whose refund falls due by ``until`` (overdue ones
     included), by statement, earliest first; at most ``limit`` statements."""
@@ -164,14 +168,20 @@ def refunds_due(conn: Connection, *, until: date, limit: int = 200) -> list[Refu
                   line_decisions.c.line_id)
     )
     found: dict[str, RefundDue] = {}
-    for r in conn.execute(query):
-        earlier = found.get(r.reference)
-        if earlier is None and len(found) >= limit:
-            break
-        lines = (*earlier.lines, r.line_id) if earlier else (r.line_id,)
-        withheld = bool(r.withheld) if earlier is None else earlier.withheld and r.withheld
-        found[r.reference] = RefundDue(r.reference, r.refund_due, r.submitted_at, r.name,
-                                       r.order_number, lines, withheld)
+    # Streamed (a server-side cursor on PostgreSQL): the rows past the limit's statements are
+    # never fetched, however many accepted lines wait.
+    result = conn.execution_options(yield_per=REFUNDS_BATCH).execute(query)
+    try:
+        for r in result:
+            earlier = found.get(r.reference)
+            if earlier is None and len(found) >= limit:
+                break
+            lines = (*earlier.lines, r.line_id) if earlier else (r.line_id,)
+            withheld = bool(r.withheld) if earlier is None else earlier.withheld and r.withheld
+            found[r.reference] = RefundDue(r.reference, r.refund_due, r.submitted_at, r.name,
+                                           r.order_number, lines, withheld)
+    finally:
+        result.close()
     return list(found.values())
 
 

@@ -211,6 +211,8 @@ line_decisions = Table(
     # A statement's rows by its place in the chain: the "undecided" filter (no row, or an
     # undecided one) looks each listed statement up here.
     Index("ix_withdrawal_line_decisions_seq", "seq", "state"),
+    # The refunds overview, in its order: accepted lines by refund day (migration 0020).
+    Index("ix_withdrawal_line_decisions_refund", "state", "refund_due", "reference", "line_id"),
 )
 
 #: The name search's trigram index, made by migration 0017 outside this metadata (it is

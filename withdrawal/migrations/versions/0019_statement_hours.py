@@ -15,7 +15,7 @@ of ``submitted_at`` as "YYYY-MM-DD HH". A table already there (a second run) is 
 
 Revision ID: 0019
 Revises: 0018
-Create Date: 2026-12-01
+Create Date: 2026-11-30
 """
 
 from __future__ import annotations
