@@ -210,6 +210,31 @@ def test_page_function_cursors(app: Flask) -> None:
     assert empty.rows == [] and empty.newer is None and empty.older is None
 
 
+def _probes(sql: list[tuple[str, Any]]) -> int:
+    """Queries asking only whether a matching statement lies beyond the page."""
+    return sum(1 for statement, _ in sql if statement.startswith(
+        "SELECT withdrawal_statements.seq \nFROM withdrawal_statements"))
+
+
+@pytest.mark.parametrize(("made", "size", "probes"), [
+    pytest.param(3, 5, 0, id="first-page-all-of-it-no-probe"),
+    pytest.param(3, 2, 0, id="first-page-more-follow-no-probe"),
+])
+def test_a_first_page_knows_its_next_without_a_probe(
+    app: Flask, sql: list[tuple[str, Any]], made: int, size: int, probes: int,
+) -> None:
+    """A probe for statements older than the last one walked the whole date index when there
+    were none (a name found once: 380 ms at 400 000 statements on PostgreSQL): the page reads
+    one row more instead (issue 16, point 5)."""
+    for _ in range(made):
+        record(app)
+    sql.clear()
+    found = paging.page(engine_of(app), Filters(), Scope(zone=_zone(), today=date.today()),
+                        size=size)
+    assert len(found.rows) == min(made, size) and (found.older is not None) == (made > size)
+    assert _probes(sql) == probes
+
+
 def _zone() -> Any:
     from zoneinfo import ZoneInfo
 

@@ -80,23 +80,33 @@ def page(
     """One page, newest first: the first, or the one older than the statement ``before`` or
     newer than the statement ``after`` (cursors are the statements' ``seq``)."""
     scope = indexed(engine, scope)
-    order, query = order_for(filters), base_select(filters, scope).limit(size)
+    # One row more than the page: whether the page has a next one in its own direction comes
+    # with it, instead of a probe that would walk the whole index when there is none.
+    order, query = order_for(filters), base_select(filters, scope).limit(size + 1)
     newer_from, older_from = _position(engine, after), _position(engine, before)
+    matching = matching_seqs(filters, scope)
     if newer_from is not None:
         query = query.where(order.newer_than(*newer_from)).order_by(*order.oldest_first())
-        rows = list(reversed(fetch(engine, query)))
-    else:
-        if older_from is not None:
-            query = query.where(order.older_than(*older_from))
-        rows = fetch(engine, query.order_by(*order.newest_first()))
+        rows = fetch(engine, query)
+        newer = len(rows) > size
+        rows = list(reversed(rows[:size]))
+        if not rows:
+            return Page(rows, None, None)
+        older = _any(engine, matching.where(order.older_than(rows[-1].submitted_at,
+                                                              rows[-1].seq))
+                     .order_by(*order.newest_first()))
+        return Page(rows, rows[0].seq if newer else None, rows[-1].seq if older else None)
+    if older_from is not None:
+        query = query.where(order.older_than(*older_from))
+    rows = fetch(engine, query.order_by(*order.newest_first()))
+    older = len(rows) > size
+    rows = rows[:size]
     if not rows:
         return Page(rows, None, None)
-    first, last, matching = rows[0], rows[-1], matching_seqs(filters, scope)
-    newer = _any(engine, matching.where(order.newer_than(first.submitted_at, first.seq))
-                 .order_by(*order.oldest_first()))
-    older = _any(engine, matching.where(order.older_than(last.submitted_at, last.seq))
-                 .order_by(*order.newest_first()))
-    return Page(rows, first.seq if newer else None, last.seq if older else None)
+    newer = older_from is not None and _any(
+        engine, matching.where(order.newer_than(rows[0].submitted_at, rows[0].seq))
+        .order_by(*order.oldest_first()))
+    return Page(rows, rows[0].seq if newer else None, rows[-1].seq if older else None)
 
 
 def indexed(engine: Engine, scope: Scope) -> Scope:
