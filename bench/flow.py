@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout
 from bench._report import ROOT, Report, arguments, database  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "tests"))
-from serving import SECRET_KEY, HttpConsumer  # noqa: E402
+from serving import SECRET_KEY, HttpConsumer, stop, worker  # noqa: E402
 from support import SMTPServer, free_port, serving  # noqa: E402
 
 CONSUMERS = 8
@@ -102,21 +102,12 @@ def run(url: str, count: int, answered: dict[str, float]) -> tuple[float, list[f
 @contextmanager
 def delivery_workers(config: dict[str, Any], log: Path, count: int) -> Iterator[None]:
     """``count`` ``flask withdrawal deliver --loop`` processes of their own, beside gunicorn."""
-    command = [str(Path(sys.executable).parent / "flask"), "--app", f"wsgi:create_app({config!r})",
-               "withdrawal", "deliver", "--loop"]
-    processes = []
-    with log.open("ab") as out:
-        for _n in range(count):
-            processes.append(subprocess.Popen(
-                command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                env={**os.environ, "PYTHONPATH": str(ROOT), "SECRET_KEY": SECRET_KEY},
-                start_new_session=True))
+    processes = [worker(config, log, "deliver", "--loop") for _n in range(count)]
     try:
         yield
     finally:
         for process in processes:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
+            stop(process)
 
 
 def latencies(smtp: Any, answered: dict[str, float]) -> list[float]:
