@@ -10,6 +10,7 @@ fonts read from their cache on disk, and once with an empty cache), the rest aft
 from __future__ import annotations
 
 import hashlib
+import itertools
 import statistics
 import sys
 import time
@@ -92,9 +93,25 @@ def english(message: str) -> str:
     return message
 
 
-def receipt() -> bytes:
-    digest = hashlib.sha256(canonical_json(STATEMENT)).hexdigest()
-    return render_receipt_pdf(STATEMENT, statement_hash=digest, gettext=english, locale="it")
+def receipt(statement: StatementContent = STATEMENT) -> bytes:
+    digest = hashlib.sha256(canonical_json(statement)).hexdigest()
+    return render_receipt_pdf(statement, statement_hash=digest, gettext=english, locale="it")
+
+
+_CONSUMERS = itertools.count(1)
+
+
+def next_receipt() -> bytes:
+    """The receipt of another consumer each time (name, e-mail, reference, order, time): the
+    paragraphs laid out once per process are the fixed texts only, as in a worker's day."""
+    n = next(_CONSUMERS)
+    statement: StatementContent = {
+        **STATEMENT, "reference": f"W-7K3M-{n:04d}", "name": f"Maria Rossi {n}",
+        "email": f"maria{n}@example.com", "order_email": f"maria{n}@example.com",
+        "order_number": str(1000 + n),
+        "submitted_at": f"2026-11-22T10:{n // 60 % 60:02d}:{n % 60:02d}.123456+00:00",
+    }
+    return receipt(statement)
 
 
 def receipt_in_other_scripts() -> bytes:
@@ -221,9 +238,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as empty:
         report.add("first receipt PDF, fresh process, empty font cache", first_pdf_ms(empty),
                    "ms", reference="before (issue 16)", reference_value=NOTED["before_first"])
-    warm = median_ms(receipt, runs)
-    report.add(f"receipt PDF, warm (median of {runs})", warm, "ms", reference=source,
-               reference_value=weasy_warm, target=0.1)
+    warm = median_ms(next_receipt, runs)
+    report.add(f"receipt PDF, warm (median of {runs}, another consumer each)", warm, "ms",
+               reference=source, reference_value=weasy_warm, target=0.1)
     report.add("  same, against the 8 ms asked for", warm, "ms", reference="target",
                reference_value=8.0, target=1.0)
     other = median_ms(receipt_in_other_scripts, runs)

@@ -49,6 +49,7 @@ from reportlab.platypus import (
 from . import reportlab_fixes  # noqa: F401  # no-break narrow spaces, ToUnicode beyond U+FFFF
 from .fallback import font_runs
 from .fonts import BOLD, base_coverage, register_fonts
+from .paragraphs import Memo, SteadyParagraph
 
 Gettext = Callable[[str], str]
 Pgettext = Callable[[str, str], str]
@@ -130,17 +131,36 @@ def markup(text: object, *, line_breaks: bool = False, bold: bool = False) -> st
     by a consumer is printed, never interpreted. ``line_breaks`` keeps newlines as line breaks.
     Characters Noto Sans lacks (Chinese, Japanese, Korean, symbols, emoji) are set in a
     fallback font (``fallback.py``), in its bold cut where ``bold``."""
-    parts = []
-    for font, run in font_runs(_CONTROL.sub("", str(text)), base_coverage(), bold=bold):
+    return _marked(str(text), line_breaks, bold)[0]
+
+
+def _marked(text: str, line_breaks: bool, bold: bool) -> tuple[str, bool]:
+    """``markup`` and whether it is steady: set in the base fonts only, so that it and its
+    paragraph's layout may be memoised (``paragraphs.py``)."""
+    key = (text, line_breaks, bold)
+    known: tuple[str, bool] | None = _MARKED.get(key)
+    if known is not None:
+        return known
+    parts, steady = [], True
+    for font, run in font_runs(_CONTROL.sub("", text), base_coverage(), bold=bold):
         safe = escape(run)
         parts.append(f'<font name="{font}">{safe}</font>' if font else safe)
+        steady = steady and font is None
     safe = "".join(parts)
-    return safe.replace("\n", "<br/>") if line_breaks else safe
+    marked = (safe.replace("\n", "<br/>") if line_breaks else safe, steady)
+    if steady:  # a fallback font may be unregistered later (fallback.py): never kept
+        _MARKED.put(key, marked)
+    return marked
+
+
+_MARKED = Memo()
 
 
 def para(text: object, style: ParagraphStyle, *, line_breaks: bool = False) -> Paragraph:
-    """A paragraph of plain text (escaped)."""
-    return Paragraph(markup(text, line_breaks=line_breaks, bold=is_bold(style)), style)
+    """A paragraph of plain text (escaped). ``style`` must live as long as the process (one of
+    ``styles()`` or another cached style): a paragraph in the base fonts is memoised under it."""
+    safe, steady = _marked(str(text), line_breaks, is_bold(style))
+    return SteadyParagraph(safe, style, steady=steady)
 
 
 def is_bold(style: ParagraphStyle) -> bool:

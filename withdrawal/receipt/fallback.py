@@ -109,7 +109,7 @@ def chain_for(cp: int, cjk: tuple[str, ...]) -> tuple[str, ...]:
 def font_runs(text: str, covered: frozenset[int], *, bold: bool) -> list[tuple[str | None, str]]:
     """``text`` cut into runs of ``(font name, text)``: ``None`` where the base font has the
     characters (``covered``), else the name of a registered font that has them."""
-    if text.isascii():
+    if text.isascii() or covered.issuperset(map(ord, text)):
         return [(None, text)]
     keys = _face_keys(text, covered)
     if not any(keys):

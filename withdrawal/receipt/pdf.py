@@ -8,6 +8,7 @@ statement always gives the same bytes.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -112,7 +113,7 @@ class _Receipt:
         return _aware(datetime.fromisoformat(str(self.statement["submitted_at"])))
 
     def moment(self, instant: datetime, zone: ZoneInfo) -> str:
-        return format_datetime(instant, format="full", tzinfo=zone, locale=self.locale)
+        return _moment(instant, zone, self.locale)
 
     def money(self, amount: object) -> str:
         currency = str(self.statement.get("currency") or "EUR")
@@ -128,6 +129,33 @@ class _Receipt:
             "page": page,
         }
         return f"{self.trader.get('name', '')} · {text}"
+
+
+@dataclass(frozen=True)
+class _OwnStyles:
+    """The receipt's styles beyond the shared ones."""
+
+    reference: ParagraphStyle
+    quote: ParagraphStyle
+    item: ParagraphStyle
+
+
+@functools.lru_cache(maxsize=1)
+def _own_styles() -> _OwnStyles:
+    """Made once: ``para`` memoises paragraphs under their style (``paragraphs.py``)."""
+    st = styles()
+    quote = ParagraphStyle("quote", st.body, leftIndent=8, fontName=st.strong.fontName)
+    return _OwnStyles(
+        reference=ParagraphStyle("reference", st.strong, fontSize=12),
+        quote=quote,
+        item=ParagraphStyle("item", quote, leftIndent=22, bulletIndent=12),
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _moment(instant: datetime, zone: ZoneInfo, locale: Locale) -> str:
+    """An instant in words (the deadlines recur: every order of a day shares one)."""
+    return format_datetime(instant, format="full", tzinfo=zone, locale=locale)
 
 
 def _receipt_info(ctx: _Receipt, statement_hash: str) -> DocumentInfo:
@@ -197,10 +225,10 @@ def _trader(ctx: _Receipt) -> list[Flowable]:
 
 
 def _submission(ctx: _Receipt) -> list[Flowable]:
-    gettext, st = ctx.gettext, styles()
+    gettext = ctx.gettext
     zone = _zone(str(ctx.statement.get("timezone") or "UTC"))
     local_label = gettext("Your local time (%(zone)s)") % {"zone": zone.key}
-    reference = para(ctx.reference, ParagraphStyle("reference", st.strong, fontSize=12))
+    reference = para(ctx.reference, _own_styles().reference)
     return [
         *heading(gettext("Your withdrawal")),
         field_table(
@@ -344,8 +372,7 @@ def _reasons(gettext: Gettext, reasons: Iterable[Mapping[str, Any]]) -> list[str
 
 
 def _declaration(ctx: _Receipt) -> list[Flowable]:
-    gettext, st = ctx.gettext, styles()
-    quote = ParagraphStyle("quote", st.body, leftIndent=8, fontName=st.strong.fontName)
+    gettext, quote = ctx.gettext, _own_styles().quote
     if not ctx.statement.get("order_matched"):
         words = [para(gettext("I hereby withdraw from the contract described above."), quote)]
     else:
@@ -358,8 +385,7 @@ def _declaration(ctx: _Receipt) -> list[Flowable]:
 
 def _item_bullet(line: Mapping[str, Any], style: ParagraphStyle) -> Paragraph:
     item = f"{line.get('title', '')} × {line.get('quantity', '')}"
-    bullet_style = ParagraphStyle("item", style, leftIndent=22, bulletIndent=12)
-    return Paragraph(markup(item, bold=is_bold(style)), bullet_style, bulletText="•")
+    return Paragraph(markup(item, bold=is_bold(style)), _own_styles().item, bulletText="•")
 
 
 def _labels(ctx: _Receipt) -> list[Flowable]:
