@@ -136,8 +136,10 @@ def make_app(app_config: dict[str, Any], tmp_path: Path) -> Iterator[MakeApp]:
 
     yield make
     for application in made:
-        state(application).wait_for_background()
-        state(application).engine.dispose()
+        kept = state(application)
+        kept.wait_for_background()
+        if kept._engine is not None:  # an app whose database never opened has none
+            kept._engine.dispose()
 
 
 @pytest.fixture

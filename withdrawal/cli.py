@@ -6,6 +6,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import TypeVar
 
 import click
@@ -21,6 +22,7 @@ from .backoffice import signal_overdue_refunds
 from .config import config_value
 from .delivery.worker import deliver_due
 from .evidence_cli import echo_anchor, evidence_commands
+from .health import check_health
 from .receipt.issue import Seal, seal_problems
 from .state import state
 from .storage.schema import upgrade_schema
@@ -35,7 +37,7 @@ T = TypeVar("T")
 def make_cli() -> AppGroup:
     """The command group, registered by ``init_app`` under ``WITHDRAWAL_CLI_GROUP``."""
     group = AppGroup("withdrawal", help="The withdrawal function's records and deliveries.")
-    for command in (init_db, verify, deliver, recover, requeue, *audit_commands(),
+    for command in (init_db, verify, deliver, recover, requeue, health, *audit_commands(),
                     *evidence_commands()):
         group.add_command(command)
     return group
@@ -201,3 +203,22 @@ def requeue(reference: str | None, every_failure: bool) -> None:
         click.echo(f"requeued {item.purpose} {item.reference} to {item.recipient} "
                    f"(outbox entry {item.failed_id} -> {item.outbox_id})")
     click.echo(f"{len(queued)} requeued")
+
+
+@click.command("health", epilog="""\b
+Examples:
+  flask --app wsgi withdrawal health
+  flask --app wsgi withdrawal health --after 15   # in cron or a monitoring agent""")
+@click.option("--after", default=5.0, show_default=True,
+              help="Minutes a message may wait before it counts as not sent.")
+@with_appcontext
+def health(after: float) -> None:
+    """Check that the database is reachable at this version's schema, that no message waits
+    longer than AFTER minutes (the delivery workers run and keep up), that none failed for
+    good without a resend, and that no statement waits in this host's spool. One line per
+    check; exit 1 when one fails."""
+    checks = check_health(lambda: state().engine, state().spool_dir, timedelta(minutes=after))
+    for check in checks:
+        click.echo(str(check), err=not check.ok)
+    if not all(check.ok for check in checks):
+        raise SystemExit(1)

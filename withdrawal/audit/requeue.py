@@ -11,9 +11,10 @@ period stays as it is.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, exists, select
+from sqlalchemy import Connection, Engine, exists, func, select
 
 from ..statement import EventType, Purpose
 from ..storage.chain import lock_head
@@ -47,6 +48,16 @@ def requeue_failed(engine: Engine, *, reference: str | None = None, by: str) -> 
 def _known(conn: Connection, reference: str) -> bool:
     query = select(statements.c.reference).where(statements.c.reference == reference)
     return conn.execute(query).first() is not None
+
+
+def final_failures(engine: Engine) -> tuple[int, datetime | None]:
+    """How many messages failed for good with no resend since (what ``requeue --failed``
+    would put back), and when the oldest of them was owed."""
+    failures = _final_failures(None).subquery()
+    query = select(func.count(), func.min(failures.c.created_at))
+    with engine.connect() as conn:
+        count, oldest = conn.execute(query).one()
+    return int(count), oldest
 
 
 def _final_failures(reference: str | None) -> Any:
