@@ -23,7 +23,9 @@ from support import (
     statement_content,
 )
 
+from withdrawal.receipt.issue import keep_copy, receipt_copy
 from withdrawal.statement import DocumentKind, EventType
+from withdrawal.storage.chain import lock_head
 from withdrawal.storage.documents import kept_document
 from withdrawal.storage.statements import (
     StoredStatement,
@@ -118,11 +120,19 @@ def test_statement_and_each_delivery_outcome_lock_the_head_once(
     with engine_of(app).connect() as conn:
         statuses = conn.execute(select(outbox.c.status)).scalars().all()
     assert statuses == ["sent", "sent"]  # the acknowledgement and the shop's copy
-    # The statement; the receipt PDF kept before the first e-mail carries it; each outcome.
-    assert recorder.head_locks == 1 + 1 + len(statuses)
+    # The statement, then each outcome: the receipt PDF is kept in the first one's
+    # transaction, with the e-mail that carried it (issue 16, point 1).
+    assert recorder.head_locks == 1 + len(statuses)
     types = [e["type"] for e in events_of(engine_of(app), reference)]
     assert types.count(EventType.RECEIPT_PDF_STORED) == 1
     assert types.count(EventType.ACKNOWLEDGEMENT_SENT) == 2
+    first = types.index(EventType.ACKNOWLEDGEMENT_SENT)
+    assert types[first - 1] == EventType.RECEIPT_PDF_STORED  # appended together
+    kept = kept_document(engine_of(app), reference, DocumentKind.RECEIPT_PDF)
+    assert kept is not None
+    to_consumer = [m for m in smtp_server.messages if "mixed@demo.example" in m.rcpt_tos]
+    attached = [part.get_content() for part in to_consumer[0].message().iter_attachments()]
+    assert attached == [kept]  # the PDF the consumer got is the one kept
     sent = types.index(EventType.ACKNOWLEDGEMENT_EML_STORED) - 1
     assert types[sent] == EventType.ACKNOWLEDGEMENT_SENT  # kept with its outcome
     result = runner.invoke(args=["withdrawal", "verify"])
@@ -147,3 +157,25 @@ def test_the_statement_as_written_is_the_one_read_back(app: Flask) -> None:
     assert written[0].content == stored.content
     assert (written[0].content_hash, written[0].seq, written[0].entry_hash) == (
         stored.content_hash, stored.seq, stored.entry_hash)
+
+
+def test_a_receipt_downloaded_while_its_e_mail_goes_out_is_the_same_bytes(
+    app: Flask, consumer: Consumer, client: FlaskClient,
+) -> None:
+    """The worker renders the PDF, sends it and keeps it with the outcome; a download that
+    keeps one in between keeps the same bytes, and the outcome then keeps nothing more."""
+    response = consumer.withdraw("Maria Rossi", "mixed@demo.example", "1008", ["1", "2"])
+    location = response.headers["Location"]
+    reference = reference_in(client.get(location).get_data(as_text=True))
+    engine = engine_of(app)
+    with app.app_context():
+        statement = load_statement(engine, reference)
+        assert statement is not None
+        copy = receipt_copy(engine, statement, "http://localhost/")  # the outbox's link_base
+        assert copy.stored is not None  # rendered, not kept yet
+        downloaded = client.get(location + "/withdrawal.pdf").data  # keeps its own
+        with engine.begin() as conn:
+            lock_head(conn)
+            assert keep_copy(conn, reference, copy) == []  # one was kept meanwhile
+    assert downloaded == copy.pdf
+    assert kept_document(engine, reference, DocumentKind.RECEIPT_PDF) == copy.pdf

@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import update
-from support import Consumer, engine_of
+from support import Consumer, engine_of, reference_in
 
+from withdrawal.receipt.issue import receipt_copy
 from withdrawal.receipt.signing import verify_pdf_seal
+from withdrawal.storage.statements import load_statement
 from withdrawal.storage.tables import documents
 
 
@@ -64,3 +66,27 @@ def test_verify_detects_a_replaced_pdf_with_matching_hash_column(app: Flask) -> 
                                               sha256=hashlib.sha256(forged).hexdigest()))
     result = app.test_cli_runner().invoke(args=["withdrawal", "verify"])
     assert result.exit_code == 1 and "differs from the one in the chain" in result.output
+
+
+
+def test_a_sealed_receipt_is_kept_before_its_e_mail_carries_it(
+    make_app: Any, mail_config: dict[str, Any], smtp_server: Any,
+) -> None:
+    """A seal's signing time makes every sealing other bytes: the worker keeps the sealed PDF
+    before it sends it (not with the outcome, as an unsealed one), so the e-mail and a
+    download made at any moment carry the same one."""
+    app = make_app(**mail_config)
+    client = app.test_client()
+    location = Consumer(client).withdraw("Ann", "noconsent@demo.example", "1002", ["1"])
+    page = location.headers["Location"]
+    statement = load_statement(engine_of(app), reference_in(client.get(page).get_data(
+        as_text=True)))
+    assert statement is not None
+    with app.app_context():
+        copy = receipt_copy(engine_of(app), statement, "http://localhost/")
+    assert copy.stored is None  # kept already, before any e-mail carries it
+    app.test_cli_runner().invoke(args=["withdrawal", "deliver"])
+    downloaded = client.get(page + "/withdrawal.pdf").data
+    attached = [part.get_content() for message in smtp_server.messages
+                for part in message.message().iter_attachments()]
+    assert attached and all(pdf == downloaded == copy.pdf for pdf in attached)

@@ -19,7 +19,7 @@ from flask import Flask, current_app
 from sqlalchemy import Connection as SAConnection
 
 from ..config import config_value
-from ..receipt.issue import receipt_pdf
+from ..receipt.issue import ReceiptCopy, keep_copy, receipt_copy
 from ..signals import receipt_delivered, receipt_failed
 from ..state import state
 from ..statement import CHAIN_REFERENCE, DocumentKind, EventType, Purpose, WebhookEvent
@@ -85,58 +85,68 @@ def _deliver(
         getattr(report, deliver_webhook(entry)).append(label)
         return
     try:
-        message = _message(entry, known)
+        message, receipt = _message(entry, known)
         reply = mailer.send(message)
     except Exception as exc:  # every failure keeps the entry; none may lose the receipt
         final = _record_failure(entry, exc)
         (report.failed if final else report.retrying).append(label)
         return
-    _record_success(entry, message, reply)
+    _record_success(entry, message, reply, receipt)
     report.sent.append(label)
 
 
-def _message(entry: outbox.Entry, known: dict[str, StoredStatement]) -> FrozenMessage:
-    """The entry's message under the Message-ID it got when first claimed: a message sent
-    again after an interrupted attempt is recognisably the same one."""
-    message = _composed(entry, known)
+def _message(
+    entry: outbox.Entry, known: dict[str, StoredStatement],
+) -> tuple[FrozenMessage, ReceiptCopy | None]:
+    """The entry's message under the Message-ID it got when first claimed (a message sent
+    again after an interrupted attempt is recognisably the same one), and the receipt PDF it
+    carries."""
+    message, receipt = _composed(entry, known)
     if entry.message_id:
         message.msgId = entry.message_id
-    return message
+    return message, receipt
 
 
-def _composed(entry: outbox.Entry, known: dict[str, StoredStatement]) -> FrozenMessage:
+def _composed(
+    entry: outbox.Entry, known: dict[str, StoredStatement],
+) -> tuple[FrozenMessage, ReceiptCopy | None]:
     """``known``: statements read (or written) already in this round, by reference: the
     messages one statement owes read it once."""
     engine = state().engine
     if entry.reference is None:
-        return compose_anchor(engine, entry)
+        return compose_anchor(engine, entry), None
     statement = known.get(entry.reference) or load_statement(engine, entry.reference)
     if statement is None:
         raise LookupError(f"statement {entry.reference} not found")
     known[entry.reference] = statement
-    pdf = (receipt_pdf(engine, statement, entry.link_base)
-           if entry.purpose not in WITHOUT_PDF else None)
-    return compose(statement, entry.purpose, entry.recipient, pdf=pdf,
-                   link_base=entry.link_base, event_seq=entry.event_seq)
+    receipt = (receipt_copy(engine, statement, entry.link_base)
+               if entry.purpose not in WITHOUT_PDF else None)
+    return compose(statement, entry.purpose, entry.recipient,
+                   pdf=receipt.pdf if receipt is not None else None,
+                   link_base=entry.link_base, event_seq=entry.event_seq), receipt
 
 
 def _record_success(
     entry: outbox.Entry, message: FrozenMessage, smtp_reply: str | None = None,
+    receipt: ReceiptCopy | None = None,
 ) -> None:
-    """The outcome in one transaction under one head lock: the outbox entry sent, its sent
-    event and, for the acknowledgement, the e-mail kept byte for byte with its stored event."""
+    """The outcome in one transaction under one head lock: the receipt PDF the message
+    carried kept (when none was) with its stored event, the outbox entry sent, its sent event
+    and, for the acknowledgement, the e-mail kept byte for byte with its stored event."""
     now = utcnow()
     with state().engine.begin() as conn:
         if not outbox.mark_sent(conn, entry, message.msgId, now, smtp_reply):
             _claim_lost(entry)
         head = lock_head(conn)
+        kept_pdf = (keep_copy(conn, entry.reference, receipt)
+                    if receipt is not None and entry.reference is not None else [])
         sent = (_sent_type(entry), {
             "purpose": entry.purpose, "recipient": entry.recipient,
             "message_id": message.msgId, "smtp_reply": smtp_reply, "attempt": entry.attempts,
             "sent_at": now.isoformat(),
         })
         append_events(conn, entry.reference or CHAIN_REFERENCE,
-                      [sent, *_kept_email(conn, entry, message)], head=head)
+                      [*kept_pdf, sent, *_kept_email(conn, entry, message)], head=head)
         if entry.reference is not None:
             owe_webhooks(conn, entry.reference, WebhookEvent.ACKNOWLEDGEMENT_SENT, {
                 "purpose": entry.purpose, "attempt": entry.attempts,

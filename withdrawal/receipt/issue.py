@@ -9,15 +9,16 @@ This is the one place that reads the signing key and its password; ``pdf.py`` re
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask
 from flask_babel import force_locale
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from ..config import config_value
 from ..i18n import gettext, pgettext
 from ..statement import DocumentKind, EventType, sha256_hex
-from ..storage.documents import keep_document, kept_document
+from ..storage.documents import keep_document, keep_with, kept_document
 from ..storage.statements import StoredStatement
 from .pdf import render_receipt_pdf
 
@@ -82,6 +83,47 @@ def receipt_pdf(
     pdf = render_receipt(statement, seal, check_url(link_base))
     event = (EventType.RECEIPT_PDF_STORED, {"sha256": sha256_hex(pdf), "sealed": seal is not None})
     return keep_document(engine, statement.reference, DocumentKind.RECEIPT_PDF, pdf, event=event)
+
+
+@dataclass(frozen=True)
+class ReceiptCopy:
+    """The receipt PDF for a message: the kept bytes (``stored`` None), or bytes rendered now
+    with the event that records them, for the caller to keep (``keep_copy``) in the
+    transaction that records the message as sent: one head lock per delivery."""
+
+    pdf: bytes
+    stored: tuple[EventType, dict[str, Any]] | None = None
+
+
+def receipt_copy(
+    engine: Engine, statement: StoredStatement, link_base: str | None = None,
+) -> ReceiptCopy:
+    """The receipt PDF a message carries (call in an app context): the kept one; else, unsealed,
+    one rendered now for the caller to keep with the message's outcome: any rendering of a
+    statement gives these same bytes, so a download that keeps one meanwhile keeps the same.
+    A sealed PDF's bytes are its own (the seal's signing time): it is kept before it is sent."""
+    kept = kept_document(engine, statement.reference, DocumentKind.RECEIPT_PDF)
+    if kept is not None:
+        return ReceiptCopy(kept)
+    if Seal.configured() is not None:
+        return ReceiptCopy(receipt_pdf(engine, statement, link_base))
+    if statement.erased:  # a new PDF of erased placeholders would be no copy of the statement
+        raise LookupError(f"statement {statement.reference}: personal data erased")
+    pdf = render_receipt(statement, None, check_url(link_base))
+    return ReceiptCopy(pdf, (EventType.RECEIPT_PDF_STORED,
+                             {"sha256": sha256_hex(pdf), "sealed": False}))
+
+
+def keep_copy(
+    conn: Connection, reference: str, copy: ReceiptCopy,
+) -> list[tuple[EventType, dict[str, Any]]]:
+    """Inside a transaction that holds the head lock: keep a copy rendered for a message
+    unless one was kept meanwhile (the first kept stays; unsealed, both are the same bytes);
+    the stored event for the caller to append, or none."""
+    if copy.stored is None or keep_with(conn, reference, DocumentKind.RECEIPT_PDF,
+                                        copy.pdf) is None:
+        return []
+    return [copy.stored]
 
 
 def seal_problems(pdf: bytes, seal: Seal | None) -> list[str]:
