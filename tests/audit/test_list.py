@@ -165,7 +165,8 @@ def test_keyset_pages_without_offset(
     assert newer
     back = auditor.get(newer.group(1).replace("&amp;", "&")).get_data(as_text=True)
     assert refs(back) == newest_first[2:4]
-    listing = [(s, p) for s, p in sql if "FROM withdrawal_statements JOIN" in s]
+    # A page's positions are found first (the "page" subquery), then joined to the entries.
+    listing = [(s, p) for s, p in sql if ") AS page JOIN withdrawal_statements" in s]
     assert listing and all("LIMIT" in s for s, _p in listing)
     # SQLAlchemy's SQLite dialect always writes "LIMIT ? OFFSET ?": the offset must be 0.
     assert all(p[-1] == 0 for s, p in listing if "OFFSET" in s)
@@ -193,6 +194,32 @@ def test_pages_of_a_filtered_list(
         url = found.group(1).replace("&amp;", "&") if found else None
     # newest first; the date range alone also lists the undecided one, the oldest
     assert seen[:5] == list(reversed(made)) and len(seen) == (6 if "since" in args else 5)
+
+
+@pytest.mark.parametrize("args", [
+    pytest.param({}, id="no-filter"),
+    pytest.param({"decision": "accepted"}, id="ordered-by-the-decisions-index"),
+    pytest.param({"refund": "overdue"}, id="refund-overdue"),
+    pytest.param({"name": "person"}, id="name"),
+])
+def test_a_page_reads_the_entries_of_its_own_rows_only(
+    app: Flask, auditor: FlaskClient, sql: list[tuple[str, Any]], args: dict[str, str],
+) -> None:
+    """The page's positions are found and ordered first, then only those rows are joined to
+    the ledger: no entry body is read or sorted for a row the page does not show (issue 16,
+    point 5: "refund overdue" at a million statements on SQLite, 107 ms before, 31 ms)."""
+    for n in range(3):
+        reference = record(app, name=f"Person {n}", days_ago=30 - n)
+        record_decision(engine_of(app), reference, Decision("accepted", by="clara"))
+    sql.clear()
+    html = auditor.get(P, query_string=args).get_data(as_text=True)
+    assert len(refs(html)) == 3
+    pages = [s for s, _p in sql if ") AS page JOIN withdrawal_statements" in s]
+    assert pages, [s for s, _p in sql]
+    for statement in pages:
+        positions = statement[statement.index("FROM (SELECT"):statement.index(") AS page JOIN")]
+        assert "LIMIT" in positions and "withdrawal_ledger" not in positions, statement
+        assert "withdrawal_ledger" in statement[statement.index(") AS page JOIN"):]
 
 
 def test_page_function_cursors(app: Flask) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Column, ColumnElement, Engine, Select, and_, or_, select
 
-from ..storage.tables import line_decisions, statements
+from ..storage.tables import ledger, line_decisions, statements
 from . import line_filters, name_search
 from .queries import Filters, Scope, StatementRow, base_select, fetch, matching_seqs
 
@@ -82,12 +82,12 @@ def page(
     scope = indexed(engine, scope)
     # One row more than the page: whether the page has a next one in its own direction comes
     # with it, instead of a probe that would walk the whole index when there is none.
-    order, query = order_for(filters), base_select(filters, scope).limit(size + 1)
+    order, limit = order_for(filters), size + 1
     newer_from, older_from = _position(engine, after), _position(engine, before)
     matching = matching_seqs(filters, scope)
     if newer_from is not None:
-        query = query.where(order.newer_than(*newer_from)).order_by(*order.oldest_first())
-        rows = fetch(engine, query)
+        rows = fetch(engine, _first(matching.where(order.newer_than(*newer_from)), order,
+                                    limit, newest=False))
         newer = len(rows) > size
         rows = list(reversed(rows[:size]))
         if not rows:
@@ -97,8 +97,9 @@ def page(
                      .order_by(*order.newest_first()))
         return Page(rows, rows[0].seq if newer else None, rows[-1].seq if older else None)
     if older_from is not None:
-        query = query.where(order.older_than(*older_from))
-    rows = fetch(engine, query.order_by(*order.newest_first()))
+        matching_older = matching.where(order.older_than(*older_from))
+    rows = fetch(engine, _first(matching_older if older_from is not None else matching, order,
+                                limit, newest=True))
     older = len(rows) > size
     rows = rows[:size]
     if not rows:
@@ -107,6 +108,22 @@ def page(
         engine, matching.where(order.newer_than(rows[0].submitted_at, rows[0].seq))
         .order_by(*order.oldest_first()))
     return Page(rows, rows[0].seq if newer else None, rows[-1].seq if older else None)
+
+
+def _first(matching: Select[Any], order: Order, limit: int, *, newest: bool) -> Select[Any]:
+    """The first ``limit`` of ``matching`` (``matching_seqs``) in ``order`` (newest first, or
+    oldest first), with their entries: the page's positions are found first and only those
+    joined to the ledger, so no entry body is read, let alone sorted, for a row the page
+    does not show ("refund overdue" at a million statements on SQLite, where the refund index
+    finds every accepted line before the sort: 107 ms, now 31 ms)."""
+    direction = order.newest_first() if newest else order.oldest_first()
+    found = (matching.with_only_columns(order.seq.label("seq"), order.at.label("at"))
+             .order_by(*direction).limit(limit).subquery("page"))
+    again = (found.c.at.desc(), found.c.seq.desc()) if newest else (found.c.at, found.c.seq)
+    return (select(statements, ledger.c.body, ledger.c.erased, ledger.c.hash)
+            .select_from(found.join(statements, statements.c.seq == found.c.seq)
+                         .join(ledger, ledger.c.seq == statements.c.seq))
+            .order_by(*again))
 
 
 def indexed(engine: Engine, scope: Scope) -> Scope:
