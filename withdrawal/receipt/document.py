@@ -134,11 +134,11 @@ def markup(text: object, *, line_breaks: bool = False, bold: bool = False) -> st
     return _marked(str(text), line_breaks, bold)[0]
 
 
-def _marked(text: str, line_breaks: bool, bold: bool) -> tuple[str, bool]:
+def _marked(text: str, line_breaks: bool, bold: bool, memo: bool = False) -> tuple[str, bool]:
     """``markup`` and whether it is steady: set in the base fonts only, so that it and its
-    paragraph's layout may be memoised (``paragraphs.py``)."""
+    paragraph's layout may be memoised (``paragraphs.py``); kept when ``memo``."""
     key = (text, line_breaks, bold)
-    known: tuple[str, bool] | None = _MARKED.get(key)
+    known: tuple[str, bool] | None = _MARKED.get(key) if memo else None
     if known is not None:
         return known
     parts, steady = [], True
@@ -148,7 +148,7 @@ def _marked(text: str, line_breaks: bool, bold: bool) -> tuple[str, bool]:
         steady = steady and font is None
     safe = "".join(parts)
     marked = (safe.replace("\n", "<br/>") if line_breaks else safe, steady)
-    if steady:  # a fallback font may be unregistered later (fallback.py): never kept
+    if memo and steady:  # a fallback font may be unregistered later (fallback.py)
         _MARKED.put(key, marked)
     return marked
 
@@ -156,11 +156,15 @@ def _marked(text: str, line_breaks: bool, bold: bool) -> tuple[str, bool]:
 _MARKED = Memo()
 
 
-def para(text: object, style: ParagraphStyle, *, line_breaks: bool = False) -> Paragraph:
-    """A paragraph of plain text (escaped). ``style`` must live as long as the process (one of
-    ``styles()`` or another cached style): a paragraph in the base fonts is memoised under it."""
-    safe, steady = _marked(str(text), line_breaks, is_bold(style))
-    return SteadyParagraph(safe, style, steady=steady)
+def para(text: object, style: ParagraphStyle, *, line_breaks: bool = False,
+         memo: bool = True) -> Paragraph:
+    """A paragraph of plain text (escaped). A text that recurs (a heading, a label, a
+    sentence of the law) is memoised with its layout (``paragraphs.py``) under ``style``, which
+    must live as long as the process (one of ``styles()`` or another cached style).
+    ``memo=False`` for a statement's own data (a name, an address, a reference, a hash): it
+    would not recur, and no memo should hold a consumer's personal data."""
+    safe, steady = _marked(str(text), line_breaks, is_bold(style), memo)
+    return SteadyParagraph(safe, style, steady=memo and steady)
 
 
 def is_bold(style: ParagraphStyle) -> bool:
@@ -194,10 +198,12 @@ def table_style(*commands: tuple[Any, ...]) -> TableStyle:
 
 
 def field_table(rows: Sequence[tuple[str, Flowable | str]]) -> Table:
-    """Label / value rows; string values are escaped plain text."""
+    """Label / value rows; string values are escaped plain text, a statement's own (not
+    memoised)."""
     st = styles()
     data = [
-        [para(label, st.small), para(value, st.body) if isinstance(value, str) else value]
+        [para(label, st.small),
+         para(value, st.body, memo=False) if isinstance(value, str) else value]
         for label, value in rows
     ]
     # splitInRow: a long value (a contract description) may continue on the next page.

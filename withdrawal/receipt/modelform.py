@@ -175,7 +175,8 @@ def _entry(text: str, value: str | None, *, blank_lines: int = 1) -> list[Flowab
 
 def _writing_lines(value: str | None, count: int) -> Table:
     st = styles()
-    rows = [[para(value, st.body, line_breaks=True)]] if value else [[""] for _ in range(count)]
+    rows = ([[para(value, st.body, line_breaks=True, memo=False)]] if value
+            else [[""] for _ in range(count)])
     table = Table(rows, colWidths=[FRAME_WIDTH - 8 * mm], rowHeights=None if value else 9 * mm)
     table.setStyle(
         table_style(

@@ -13,7 +13,9 @@ is made, so the same text gives the same bytes whether it was laid out now or be
 place ReportLab changes a layout is when it splits a paragraph between pages: a paragraph is
 then laid out again from a private copy of its fragments before it is split.
 
-Not memoised: a text set partly in a fallback font (``fallback.py`` may unregister such a
+Not memoised: a statement's own data (``document.para(..., memo=False)``: names, addresses,
+references, the hash; they would not recur, and no memo should hold personal data), a text set
+partly in a fallback font (``fallback.py`` may unregister such a
 font after a while), and a paragraph made from another one's fragments (a split's halves).
 The styles used as keys must live as long as the process (``document.styles()`` and the
 receipt's own cached styles); a memo keeps its keys' styles alive, so an identity is never

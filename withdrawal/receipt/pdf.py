@@ -213,12 +213,12 @@ def _trader(ctx: _Receipt) -> list[Flowable]:
         *heading(gettext("Trader")),
         field_table(
             [
-                (pgettext("trader", "Name"), str(trader.get("name", ""))),
+                (pgettext("trader", "Name"), para(trader.get("name", ""), styles().body)),
                 (
                     gettext("Address"),
                     para(trader.get("address", ""), styles().body, line_breaks=True),
                 ),
-                (pgettext("trader", "E-mail"), str(trader.get("email", ""))),
+                (pgettext("trader", "E-mail"), para(trader.get("email", ""), styles().body)),
             ]
         ),
     ]
@@ -228,7 +228,7 @@ def _submission(ctx: _Receipt) -> list[Flowable]:
     gettext = ctx.gettext
     zone = _zone(str(ctx.statement.get("timezone") or "UTC"))
     local_label = gettext("Your local time (%(zone)s)") % {"zone": zone.key}
-    reference = para(ctx.reference, _own_styles().reference)
+    reference = para(ctx.reference, _own_styles().reference, memo=False)
     return [
         *heading(gettext("Your withdrawal")),
         field_table(
@@ -263,7 +263,8 @@ def _unmatched_contract(ctx: _Receipt) -> list[tuple[str, Flowable | str]]:
     rows: list[tuple[str, Flowable | str]] = []
     if statement.get("order_number"):
         rows.append((gettext("Order number you gave"), str(statement["order_number"])))
-    description = para(statement.get("contract_description") or "", st.body, line_breaks=True)
+    description = para(statement.get("contract_description") or "", st.body, line_breaks=True,
+                       memo=False)
     note = gettext(
         "We could not match this withdrawal to an order in our records. We will identify "
         "the contract from your description; your withdrawal has been received all the same."
@@ -307,7 +308,7 @@ def _lines(ctx: _Receipt) -> list[Flowable]:
 def _line_row(ctx: _Receipt, line: Mapping[str, Any]) -> list[Flowable | list[Flowable]]:
     st = styles()
     return [
-        para(line.get("title", ""), st.body),
+        para(line.get("title", ""), st.body, memo=False),
         para(line.get("quantity", ""), st.numeric),
         para(ctx.money(line.get("unit_price", "")), st.numeric),
         _assessment(ctx, line.get("assessment") or {}),
@@ -390,9 +391,10 @@ def _item_bullet(line: Mapping[str, Any], style: ParagraphStyle) -> Paragraph:
 
 def _labels(ctx: _Receipt) -> list[Flowable]:
     gettext, labels = ctx.gettext, ctx.statement.get("labels") or {}
+    body = styles().body  # the shop's and the law's words: they recur, kept by the memo
     rows: list[tuple[str, Flowable | str]] = [
-        (gettext("Link to the withdrawal function"), str(labels.get("entry", ""))),
-        (gettext("Confirmation button"), str(labels.get("confirm", ""))),
+        (gettext("Link to the withdrawal function"), para(labels.get("entry", ""), body)),
+        (gettext("Confirmation button"), para(labels.get("confirm", ""), body)),
     ]
     if labels.get("overridden"):
         note = gettext("We chose these labels in place of the statutory wording.")
@@ -440,7 +442,7 @@ def _next_steps(ctx: _Receipt) -> list[Flowable]:
         "reference": ctx.reference,
     }
     # The record that follows is short: it never goes to a page of its own.
-    return [*story, Spacer(0, 4), keep_with_next(para(contact, st.body))]
+    return [*story, Spacer(0, 4), keep_with_next(para(contact, st.body, memo=False))]
 
 
 def _has_digital_content(lines: Iterable[Mapping[str, Any]]) -> bool:
@@ -459,8 +461,9 @@ def _fingerprint(ctx: _Receipt, statement_hash: str) -> list[Flowable]:
         *map(keep_with_next, title),
         field_table(
             [
-                (gettext("SHA-256 of the statement"), para(statement_hash, st.fingerprint)),
-                ("", para(attached, st.small)),
+                (gettext("SHA-256 of the statement"),
+                 para(statement_hash, st.fingerprint, memo=False)),
+                ("", para(attached, st.small, memo=False)),
             ]
         ),
     ]
