@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 
 from ..storage.tables import line_decisions, statements
 
@@ -90,10 +90,13 @@ def other_conditions(decision: str, refund: str, today: date) -> list[ColumnElem
 
 
 def _undecided() -> ColumnElement[bool]:
-    """No line decided yet (no row), or some line still undecided: two look-ups per listed
+    """No line decided yet (no row), or some line still undecided: one look-up per listed
     statement in the (seq, state) index, so the list walks ``submitted_at`` newest first and
-    stops at a full page instead of building the set of every decided statement."""
+    stops at a full page instead of building the set of every decided statement. A scalar
+    (the least of "0 if undecided else 1" over the statement's rows; none: undecided):
+    PostgreSQL turned ``NOT EXISTS ... OR EXISTS ...`` into a hash of every decided
+    statement, built again for every page (22 ms at a million, 58 ms 95 % down)."""
     rows = line_decisions.alias("decided")
-    own = rows.c.seq == statements.c.seq
-    return or_(~exists().where(own),
-               exists().where(own, rows.c.state == "undecided"))
+    settled = case((rows.c.state == "undecided", 0), else_=1)
+    least = select(func.min(settled)).where(rows.c.seq == statements.c.seq).scalar_subquery()
+    return func.coalesce(least, 0) == 0
