@@ -96,10 +96,8 @@ def page(
                                                               rows[-1].seq))
                      .order_by(*order.newest_first()))
         return Page(rows, rows[0].seq if newer else None, rows[-1].seq if older else None)
-    if older_from is not None:
-        matching_older = matching.where(order.older_than(*older_from))
-    rows = fetch(engine, _first(matching_older if older_from is not None else matching, order,
-                                limit, newest=True))
+    below = matching.where(order.older_than(*older_from)) if older_from is not None else matching
+    rows = fetch(engine, _first(below, order, limit, newest=True))
     older = len(rows) > size
     rows = rows[:size]
     if not rows:
