@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
+from babel.support import Translations
 from demo_receipts import NAMES, demo_receipt, demo_statement
 from pypdf import PdfReader
 from reportlab.platypus.paraparser import ParaParser
@@ -17,6 +19,9 @@ from reportlab.platypus.paraparser import ParaParser
 from withdrawal.receipt import document, paragraphs
 from withdrawal.receipt.pdf import render_receipt_pdf
 from withdrawal.statement import canonical_json
+
+TRANSLATIONS = Path(__file__).resolve().parents[2] / "translations"
+_UNMEMOISED = document._marked
 
 #: An unknown order whose description (one paragraph) runs over two pages.
 LONG = "\n".join(f"Line {n}: a Windows key bought on {n} November, paid by PayPal, "
@@ -36,6 +41,37 @@ def render(statement: dict[str, Any]) -> bytes:
 
 def long_description() -> dict[str, Any]:
     return {**demo_statement("unknown"), "contract_description": LONG}
+
+
+def translated(locale: str) -> Any:
+    return Translations.load(str(TRANSLATIONS), [locale], domain="withdrawal")
+
+
+def render_in(statement: dict[str, Any], locale: str) -> bytes:
+    catalogue = translated(locale)
+    return render_receipt_pdf(
+        statement, statement_hash=hashlib.sha256(canonical_json(statement)).hexdigest(),
+        gettext=catalogue.gettext, pgettext=catalogue.pgettext, locale=locale)
+
+
+@pytest.mark.parametrize("locale", ["en", "de", "es", "fr", "it", "nl", "pl", "pt"])
+def test_the_memos_change_no_byte_of_any_receipt(
+    locale: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every demo receipt, and every choice of the mixed order's lines (the Italian items
+    table splits a cell between pages), gives the bytes it gives without any memo: cold,
+    and again after the others laid their paragraphs out."""
+    mixed = demo_statement("1008", locale)
+    statements = [demo_statement(name, locale) for name in NAMES] + [
+        {**mixed, "lines": [mixed["lines"][i] for i in chosen]}
+        for chosen in ([1, 2], [0, 1], [0, 2], [0], [1], [2])]
+    with monkeypatch.context() as plain:
+        plain.setattr(document, "_marked", lambda text, breaks, bold, memo=False: (
+            _UNMEMOISED(text, breaks, bold)[0], False))
+        expected = [render_in(statement, locale) for statement in statements]
+    forget()
+    assert [render_in(statement, locale) for statement in statements] == expected
+    assert [render_in(statement, locale) for statement in statements] == expected
 
 
 @pytest.mark.parametrize("name", [*NAMES, "long description"])

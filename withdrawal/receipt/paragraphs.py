@@ -126,9 +126,12 @@ class SteadyParagraph(Paragraph):  # type: ignore[misc]  # ReportLab ships no ty
         return self.width, self.height
 
     def split(self, availWidth: float, availHeight: float) -> list[Any]:
-        if self._key is not None:  # splitting may change the lines: lay out a private copy
+        if self._key is not None and "blPara" in self.__dict__:
+            # Splitting may change the lines: the same layout again, from a private copy. At
+            # the width it was laid out at: a table splits a cell at its width with the
+            # padding, which ReportLab's own split ignores, using the lines it has.
             self._key = None
             self.frags = copy.deepcopy(self._source)
-            self.__dict__.pop("blPara", None)
-            super().wrap(availWidth, availHeight)
+            del self.blPara
+            super().wrap(self.width, availHeight)
         return super().split(availWidth, availHeight)  # type: ignore[no-any-return]
