@@ -10,13 +10,14 @@ process, in two bounded memos:
 
 What a memo holds is shared by every receipt that sets the same text and only read after it
 is made, so the same text gives the same bytes whether it was laid out now or before. The one
-place ReportLab changes a layout is when it splits a paragraph between pages: a paragraph is
-then laid out again from a private copy of its fragments before it is split.
+place ReportLab changes a layout is when it splits a paragraph (between pages, or inside a
+table cell): the paragraph is then laid out again from a private copy of its fragments, at
+the width it was last laid out at, before it is split.
 
 Not memoised: a statement's own data (``document.para(..., memo=False)``: names, addresses,
-references, the hash; they would not recur, and no memo should hold personal data), a text set
-partly in a fallback font (``fallback.py`` may unregister such a
-font after a while), and a paragraph made from another one's fragments (a split's halves).
+references, the hash; they would not recur, and no memo should hold personal data), a text
+set partly in a fallback font (``fallback.py`` may unregister such a font after a while),
+and a paragraph made from another one's fragments (a split's halves).
 The styles used as keys must live as long as the process (``document.styles()`` and the
 receipt's own cached styles); a memo keeps its keys' styles alive, so an identity is never
 reused for another style.
