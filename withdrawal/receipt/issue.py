@@ -74,15 +74,7 @@ def receipt_pdf(
     """The kept receipt PDF, rendering and keeping it on first use (call in an app context);
     ``link_base`` is the URL root the statement was submitted on (for the check's address).
     Its SHA-256 goes into the chain with it, as a ``receipt-pdf-stored`` event."""
-    kept = kept_document(engine, statement.reference, DocumentKind.RECEIPT_PDF)
-    if kept is not None:
-        return kept
-    if statement.erased:  # a new PDF of erased placeholders would be no copy of the statement
-        raise LookupError(f"statement {statement.reference}: personal data erased")
-    seal = Seal.configured()
-    pdf = render_receipt(statement, seal, check_url(link_base))
-    event = (EventType.RECEIPT_PDF_STORED, {"sha256": sha256_hex(pdf), "sealed": seal is not None})
-    return keep_document(engine, statement.reference, DocumentKind.RECEIPT_PDF, pdf, event=event)
+    return _kept(engine, statement.reference, _kept_or_rendered(engine, statement, link_base))
 
 
 @dataclass(frozen=True)
@@ -94,6 +86,11 @@ class ReceiptCopy:
     pdf: bytes
     stored: tuple[EventType, dict[str, Any]] | None = None
 
+    @property
+    def sealed(self) -> bool:
+        """Rendered now and sealed (a kept copy says nothing here)."""
+        return self.stored is not None and bool(self.stored[1]["sealed"])
+
 
 def receipt_copy(
     engine: Engine, statement: StoredStatement, link_base: str | None = None,
@@ -102,16 +99,32 @@ def receipt_copy(
     one rendered now for the caller to keep with the message's outcome: any rendering of a
     statement gives these same bytes, so a download that keeps one meanwhile keeps the same.
     A sealed PDF's bytes are its own (the seal's signing time): it is kept before it is sent."""
+    copy = _kept_or_rendered(engine, statement, link_base)
+    return ReceiptCopy(_kept(engine, statement.reference, copy)) if copy.sealed else copy
+
+
+def _kept_or_rendered(
+    engine: Engine, statement: StoredStatement, link_base: str | None,
+) -> ReceiptCopy:
+    """The kept PDF, or one rendered (and sealed, when a key is configured) but not kept."""
     kept = kept_document(engine, statement.reference, DocumentKind.RECEIPT_PDF)
     if kept is not None:
         return ReceiptCopy(kept)
-    if Seal.configured() is not None:
-        return ReceiptCopy(receipt_pdf(engine, statement, link_base))
     if statement.erased:  # a new PDF of erased placeholders would be no copy of the statement
         raise LookupError(f"statement {statement.reference}: personal data erased")
-    pdf = render_receipt(statement, None, check_url(link_base))
+    seal = Seal.configured()
+    pdf = render_receipt(statement, seal, check_url(link_base))
     return ReceiptCopy(pdf, (EventType.RECEIPT_PDF_STORED,
-                             {"sha256": sha256_hex(pdf), "sealed": False}))
+                             {"sha256": sha256_hex(pdf), "sealed": seal is not None}))
+
+
+def _kept(engine: Engine, reference: str, copy: ReceiptCopy) -> bytes:
+    """Keep a copy rendered now in a transaction of its own (the first kept wins); the bytes
+    kept."""
+    if copy.stored is None:
+        return copy.pdf
+    return keep_document(engine, reference, DocumentKind.RECEIPT_PDF, copy.pdf,
+                         event=copy.stored)
 
 
 def keep_copy(

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, update
+from sqlalchemy import Connection
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .tables import statement_hours
@@ -56,17 +56,10 @@ def count_statement(
 
 
 def add_count(conn: Connection, hour: str, outcome: str, number: int) -> None:
-    """Add ``number`` to the (hour, outcome) row, made if missing: one UPSERT on SQLite and
-    PostgreSQL. Writers hold the chain-head lock, so the row cannot appear in between."""
-    row = {"hour": hour, "outcome": outcome, "count": number}
-    added = {"count": statement_hours.c.count + number}
-    key = [statement_hours.c.hour, statement_hours.c.outcome]
-    name = conn.dialect.name
-    if name in ("sqlite", "postgresql"):
-        upsert = (sqlite.insert if name == "sqlite" else postgresql.insert)(statement_hours)
-        conn.execute(upsert.values(row).on_conflict_do_update(index_elements=key, set_=added))
-        return
-    changed = conn.execute(update(statement_hours).where(
-        statement_hours.c.hour == hour, statement_hours.c.outcome == outcome).values(added))
-    if not changed.rowcount:
-        conn.execute(insert(statement_hours).values(row))
+    """Add ``number`` to the (hour, outcome) row, made if missing: one UPSERT (SQLite and
+    PostgreSQL, the two databases the package runs on)."""
+    upsert = (postgresql.insert if conn.dialect.name == "postgresql"
+              else sqlite.insert)(statement_hours)
+    conn.execute(upsert.values(hour=hour, outcome=outcome, count=number).on_conflict_do_update(
+        index_elements=[statement_hours.c.hour, statement_hours.c.outcome],
+        set_={"count": statement_hours.c.count + number}))
