@@ -98,7 +98,9 @@ def _every_page(app: Flask, filters: Filters, size: int) -> tuple[list[str], lis
     from zoneinfo import ZoneInfo
 
     engine, scope = engine_of(app), Scope(zone=ZoneInfo("Europe/Berlin"), today=date.today())
-    down, up, found = [], [], paging.page(engine, filters, scope, size=size)
+    down: list[str] = []
+    up: list[str] = []
+    found = paging.page(engine, filters, scope, size=size)
     down.extend(row.reference for row in found.rows)
     while found.older is not None:
         found = paging.page(engine, filters, scope, before=found.older, size=size)

@@ -34,11 +34,14 @@ class RecordedStatement:
     reference: str
     content: dict[str, Any]
     erased: bool
+    at: datetime | None  # its submission instant, parsed once (None: none it can be read as)
 
     @classmethod
     def of(cls, row: Any, body: dict[str, Any] | None = None) -> RecordedStatement:
         content = (json.loads(row.body) if body is None else body).get(CONTENT_FIELD) or {}
-        return cls(row.seq, row.reference, content, CONTENT_FIELD in erased_fields(row.erased))
+        erased = bool(row.erased) and CONTENT_FIELD in erased_fields(row.erased)
+        return cls(row.seq, row.reference, content, erased,
+                   _instant(content.get("submitted_at")))
 
 
 def index_problems(
@@ -47,7 +50,7 @@ def index_problems(
     """Problems of the index rows of entries ``first``..``last`` (the walked batch), and the
     statements that have their index row (whose lines are worth comparing)."""
     rows = {row.seq: row for row in conn.execute(
-        select(statements).where(statements.c.seq >= first, statements.c.seq <= last))}
+        select(*_INDEXED).where(statements.c.seq >= first, statements.c.seq <= last))}
     indexed = [s for s in recorded if s.seq in rows and rows[s.seq].reference == s.reference]
     return list(_row_problems(recorded, rows)), indexed
 
@@ -77,7 +80,30 @@ def stray_index_rows(conn: Connection, last: int) -> Iterator[str]:
         yield f"index row {row.reference} points to entry {row.seq}, which is not in the chain"
 
 
+#: The index columns ``verify`` compares, in the order ``_expected_row`` lists them.
+_COMPARED = ("reference", "name", "email", "email_lower", "order_number", "locale",
+             "order_matched", "submitted_at", "flags")
+_INDEXED = (statements.c.seq, *(statements.c[column] for column in _COMPARED))
+
+
 def _differing(row: Any, statement: RecordedStatement) -> Iterator[str]:
+    if tuple(row[1:]) == _expected_row(statement):  # the usual case: all at once
+        return
+    yield from _each_differing(row, statement)
+
+
+def _expected_row(statement: RecordedStatement) -> tuple[Any, ...]:
+    """The index row as the entry has it, with ``flags`` as the index writes them."""
+    content = statement.content
+    email = "" if statement.erased else str(content.get("email", ""))
+    flags = content.get("flags") or []
+    return (content.get("reference"), "" if statement.erased else content.get("name"), email,
+            email.lower(), content.get("order_number"), content.get("locale"),
+            bool(content.get("order_matched")), statement.at,
+            json.dumps(flags) if flags.__class__ is list else None)
+
+
+def _each_differing(row: Any, statement: RecordedStatement) -> Iterator[str]:
     content = statement.content
     email = "" if statement.erased else str(content.get("email", ""))
     expected = {
@@ -93,7 +119,7 @@ def _differing(row: Any, statement: RecordedStatement) -> Iterator[str]:
             yield column
     if bool(row.order_matched) != bool(content.get("order_matched")):
         yield "order_matched"
-    if row.submitted_at != _instant(content.get("submitted_at")):
+    if row.submitted_at != statement.at:
         yield "submitted_at"
     if _json(row.flags) != list(content.get("flags") or []):
         yield "flags"
@@ -113,19 +139,28 @@ def _json(text: str | None) -> Any:
         return None
 
 
-def line_problems(conn: Connection, recorded: Sequence[RecordedStatement]) -> Iterator[str]:
-    """``statement_lines`` of these statements against the lines each one recorded."""
+def line_problems(
+    conn: Connection, recorded: Sequence[RecordedStatement], first: int, last: int,
+) -> Iterator[str]:
+    """``statement_lines`` of these statements (indexed, of entries ``first``..``last``)
+    against the lines each one recorded. The lines are found through the index rows' range of
+    entries, as ``index_problems`` finds the rows: no list of a thousand references for the
+    database to parse in every batch."""
     if not recorded:
         return
     indexed: dict[str, set[tuple[Any, ...]]] = {}
-    query = select(statement_lines).where(
-        statement_lines.c.reference.in_([s.reference for s in recorded]))
-    for row in conn.execute(query):
-        indexed.setdefault(row.reference, set()).add(
-            (row.order_number, *(getattr(row, key) for key in LINE_COLUMNS)))
+    query = (select(*_LINE_INDEXED)
+             .join(statements, statements.c.reference == statement_lines.c.reference)
+             .where(statements.c.seq >= first, statements.c.seq <= last))
+    for reference, *line in conn.execute(query):
+        indexed.setdefault(reference, set()).add(tuple(line))
     for statement in recorded:
         if indexed.get(statement.reference, set()) != _expected_lines(statement.content):
             yield f"statement {statement.reference}: indexed lines differ from the entry"
+
+
+_LINE_INDEXED = (statement_lines.c.reference, statement_lines.c.order_number,
+                 *(statement_lines.c[column] for column in LINE_COLUMNS))
 
 
 def _expected_lines(content: dict[str, Any]) -> set[tuple[Any, ...]]:
@@ -149,7 +184,7 @@ def stray_lines(conn: Connection) -> Iterator[str]:
 
 def hour_key(statement: RecordedStatement) -> tuple[str, str] | None:
     """The (hour, outcome) the statement counts under, from its entry (None: no instant)."""
-    at = _instant(statement.content.get("submitted_at"))
+    at = statement.at
     if at is None:
         return None
     return hour_of(at if at.tzinfo else at.replace(tzinfo=UTC)), outcome_of(statement.content)
