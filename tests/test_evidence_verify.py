@@ -292,3 +292,30 @@ def test_a_whole_chain_rewritten_after_an_edit_is_caught_by_the_anchor(
     witness = next(witness_dir.iterdir())
     assert (f"BROKEN anchored head entry 2 (file {witness}) is not in the chain: entry 2 now "
             "has another hash") in result.output
+
+
+@pytest.mark.parametrize("appended", ["statement", "event"])
+def test_what_is_recorded_while_verify_walks_is_no_problem(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, appended: str,
+) -> None:
+    """A shop records statements and events while `verify` runs (daily, at a million entries,
+    for minutes): the walk reads one snapshot of the record, so what is appended meanwhile
+    is neither a dropped tail nor a stray index row, and the next run checks it."""
+    from withdrawal.storage import verify as walking
+
+    first = record(app)
+    record(app)
+    monkeypatch.setattr(walking, "BATCH", 1)
+    done: list[int] = []
+
+    def meanwhile(_walked: int) -> None:
+        if not done:
+            done.append(1)
+            if appended == "statement":
+                record(app)
+            else:
+                append_event(engine_of(app), first, EventType.DECISION, {"n": 1})
+
+    result = verify_chain(engine_of(app), progress=meanwhile)
+    assert result.problems == () and result.entries == 2
+    assert verify_chain(engine_of(app)).entries == 3

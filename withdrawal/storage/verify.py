@@ -96,7 +96,8 @@ def verify_chain(
     walk = _Walk()
     walk.add("anchors", witnesses.problems)
     tally = DocumentTally(check_bytes, seal_check)
-    with engine.connect() as conn:
+    with engine.connect() as opened:
+        conn = _one_snapshot(opened)
         claims = _claims(conn, witnesses, walk)
         for batch in _batches(conn, BATCH):
             _check_batch(conn, batch, walk, tally, claims)
@@ -109,6 +110,19 @@ def verify_chain(
         walk.add("documents", tally.unrecorded(conn))
         walk.add("anchors", _beyond_the_chain(claims, walk.last_seq))
     return walk.result(witnesses.notes, tally)
+
+
+def _one_snapshot(conn: Connection) -> Connection:
+    """``conn`` reading one snapshot of the record from its first query to its last: what the
+    shop records while the walk goes on (minutes at a million entries) is neither a tail
+    beyond the head the walk reads at its end nor an index row beyond the chain; the next run
+    checks it. PostgreSQL: a REPEATABLE READ transaction (READ COMMITTED, the default, takes
+    a snapshot per query). SQLite: a transaction begun by hand, since the driver begins none
+    for reads (each query, or each streamed cursor, would read the database as it then is)."""
+    if conn.dialect.name == "postgresql":
+        return conn.execution_options(isolation_level="REPEATABLE READ")
+    conn.exec_driver_sql("BEGIN")
+    return conn
 
 
 def entries(engine: Engine) -> int:
