@@ -12,6 +12,7 @@ floor runs here, on the same database, in the same run."""
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 import tempfile
 import time
@@ -62,6 +63,10 @@ def main() -> int:
                    reference="floor", reference_value=args.count / base, better="higher")
         report.add("verify: peak RSS of the process", rss, "MB", reference="asked at 1M",
                    reference_value=200.0, target=1.0)
+        jobs = max(2, os.cpu_count() or 1)
+        seconds, rss = run_flask(config, "verify", "--jobs", str(jobs))
+        report.add(f"verify --jobs {jobs} (a process per range)", seconds, "s",
+                   reference="stream-and-hash floor", reference_value=base, target=2.5)
         engine.dispose()
     report.write()
     return 0

@@ -301,7 +301,7 @@ def test_what_is_recorded_while_verify_walks_is_no_problem(
     """A shop records statements and events while `verify` runs (daily, at a million entries,
     for minutes): the walk reads one snapshot of the record, so what is appended meanwhile
     is neither a dropped tail nor a stray index row, and the next run checks it."""
-    from withdrawal.storage import verify as walking
+    from withdrawal.storage import verify_walk as walking
 
     first = record(app)
     record(app)
@@ -319,3 +319,22 @@ def test_what_is_recorded_while_verify_walks_is_no_problem(
     result = verify_chain(engine_of(app), progress=meanwhile)
     assert result.problems == () and result.entries == 2
     assert verify_chain(engine_of(app)).entries == 3
+
+
+def test_an_entry_deleted_between_two_batches_leaves_its_index_row_named(
+    app: Flask, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each batch checked the index rows of its first to its last entry, so a row of an
+    entry deleted just between two batches was in neither: one anti-join over the index
+    now names any row whose entry is gone, wherever it lies."""
+    from withdrawal.storage import verify_walk
+
+    monkeypatch.setattr(verify_walk, "BATCH", 2)
+    made = [record(app, f"P{n}") for n in range(4)]
+    with engine_of(app).connect() as conn:
+        _foreign_keys_off(conn)
+        conn.execute(delete(ledger).where(ledger.c.seq == 3))  # the first of the second batch
+        conn.commit()
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+    assert f"index row {made[2]} points to entry 3, which is not in the chain" in problems(app)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bench import _fill
-from withdrawal.storage import verify
+from withdrawal.storage import verify, verify_walk
 from withdrawal.storage.engine import make_engine
 from withdrawal.storage.schema import upgrade_schema
 
@@ -35,7 +35,7 @@ def test_verify_memory_does_not_grow_with_the_record(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(_fill, "DOCUMENT_SIZE", DOCUMENT)
-    monkeypatch.setattr(verify, "BATCH", 20)  # several batches even for the small record
+    monkeypatch.setattr(verify_walk, "BATCH", 20)  # several batches even for the small record
     small, checked_small = _peak(tmp_path, 50)
     large, checked_large = _peak(tmp_path, 500)
     assert checked_small.ok and checked_large.ok

@@ -11,43 +11,34 @@ everything built from it or claimed about it.
 - the anchors (``anchors``): every head anchored with a witness (stored anchors, witness files)
   is still an entry of the chain with the same hash, and each RFC 3161 token covers that hash.
 
-One pass: the ledger is read once, in chain order, through one streamed query (a server-side
-cursor on PostgreSQL), each entry's body parsed once; with ``check_bytes`` each kept
-document's bytes are hashed (and a sealed PDF's seal checked) when the walk reaches the event
-that recorded it, one document at a time. The report names the first problem of each kind.
-Memory stays flat: a batch of entries and what indexes them at a time, a few documents, plus
-one (seq, hash) per anchor and one count per hour and outcome that has statements."""
+One pass (``verify_walk``): the ledger is read once, in chain order, through one streamed query
+(a server-side cursor on PostgreSQL), each entry's body parsed once; with ``check_bytes`` each
+kept document's bytes are hashed (and a sealed PDF's seal checked) when the walk reaches the
+event that recorded it, one document at a time. ``jobs`` > 1 walks ranges of the chain in
+processes of their own and joins them in chain order (``verify_ranges``). Everything is read
+from one snapshot, so the shop can go on recording meanwhile. The report names the first
+problem of each kind. Memory stays flat: a batch of entries and what indexes them at a time,
+a few documents, plus one (seq, hash) per anchor and one count per hour and outcome that has
+statements."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import chain
-from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, select
+from sqlalchemy import Connection, Engine, select
 
 from .anchors import AnchoredHead, WitnessEvidence, iter_anchors
-from .chain import GENESIS, checked_body
 from .documents import SealCheck
-from .tables import chain_head, ledger
-from .verify_documents import DocumentTally, StoredEvent
-from .verify_index import (
-    RecordedStatement,
-    hour_key,
-    hour_problems,
-    index_problems,
-    line_problems,
-    stray_index_rows,
-    stray_lines,
-)
+from .tables import chain_head
+from .verify_documents import DocumentTally
+from .verify_index import hour_problems, stray_index_rows, stray_lines
+from .verify_ranges import walk_in_ranges
+from .verify_walk import Claims, Walk, walk_entries
 
 #: The kinds of problem, in the order the report lists them.
 KINDS = ("chain", "head", "index", "lines", "hours", "documents", "bytes", "anchors")
-
-#: Entries per batch: the index rows and lines of a batch are checked with one query each.
-BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -63,53 +54,40 @@ class Verification:
     sealed: int = 0  # of which sealed PDFs
 
 
-@dataclass
-class _Walk:
-    problems: dict[str, str] = field(default_factory=dict)
-    statements: int = 0
-    entries: int = 0
-    last_seq: int = 0
-    last_hash: str = GENESIS
-    anchors: int = 0
-    hours: Counter[tuple[str, str]] = field(default_factory=Counter)  # (hour, outcome): count
-
-    def add(self, kind: str, messages: Iterable[str]) -> None:
-        # Consumed to the end: the checks count what they saw (documents matched, read).
-        for message in messages:
-            self.problems.setdefault(kind, message)
-
-    def result(self, notes: Iterable[str], tally: DocumentTally) -> Verification:
-        found = tuple(self.problems[kind] for kind in KINDS if kind in self.problems)
-        return Verification(not found, self.statements, self.entries,
-                            found[0] if found else "", found, self.anchors, tuple(notes),
-                            tally.read, tally.sealed)
-
-
 def verify_chain(
     engine: Engine, witnesses: WitnessEvidence | None = None, *, check_bytes: bool = False,
     seal_check: SealCheck | None = None, progress: Callable[[int], None] | None = None,
+    jobs: int = 1,
 ) -> Verification:
     """Check the chain, its indexes, its documents (their bytes too with ``check_bytes``,
     and sealed PDFs' seals with ``seal_check``) and its anchors. ``progress`` is called with
-    the number of entries of each batch walked."""
+    the number of entries of each batch walked. ``jobs`` > 1 walks that many ranges of the
+    chain in processes of their own (``verify_ranges``; ``seal_check`` must then pickle)."""
     witnesses = witnesses or WitnessEvidence()
-    walk = _Walk()
+    walk = Walk()
     walk.add("anchors", witnesses.problems)
     tally = DocumentTally(check_bytes, seal_check)
     with engine.connect() as opened:
         conn = _one_snapshot(opened)
-        claims = _claims(conn, witnesses, walk)
-        for batch in _batches(conn, BATCH):
-            _check_batch(conn, batch, walk, tally, claims)
-            if progress is not None:
-                progress(len(batch))
+        claims, anchored = _claims(conn, witnesses, walk)
+        if jobs > 1:
+            walk_in_ranges(conn, jobs, walk, tally, claims, progress)
+        else:
+            walk_entries(conn, walk, tally, claims, progress)
         walk.add("head", _head_problems(conn, walk))
-        walk.add("index", stray_index_rows(conn, walk.last_seq))
+        walk.add("index", stray_index_rows(conn))
         walk.add("lines", stray_lines(conn))
         walk.add("hours", hour_problems(conn, walk.hours))
         walk.add("documents", tally.unrecorded(conn))
         walk.add("anchors", _beyond_the_chain(claims, walk.last_seq))
-    return walk.result(witnesses.notes, tally)
+    return _result(walk, tally, anchored, witnesses.notes)
+
+
+def _result(walk: Walk, tally: DocumentTally, anchored: int,
+            notes: Iterable[str]) -> Verification:
+    found = tuple(walk.problems[kind] for kind in KINDS if kind in walk.problems)
+    return Verification(not found, walk.statements, walk.entries, found[0] if found else "",
+                        found, anchored, tuple(notes), tally.read, tally.sealed)
 
 
 def _one_snapshot(conn: Connection) -> Connection:
@@ -131,55 +109,7 @@ def entries(engine: Engine) -> int:
         return int(conn.execute(select(chain_head.c.seq)).scalar() or 0)
 
 
-def _batches(conn: Connection, size: int) -> Iterator[list[Row[Any]]]:
-    """The whole ledger in chain order, in one query read ``size`` rows at a time (a
-    server-side cursor on PostgreSQL: ``yield_per`` streams)."""
-    result = conn.execution_options(yield_per=size).execute(
-        select(ledger).order_by(ledger.c.seq))
-    for partition in result.partitions():
-        yield list(partition)
-
-
-def _check_batch(
-    conn: Connection, rows: list[Row[Any]], walk: _Walk, tally: DocumentTally,
-    claims: dict[int, list[AnchoredHead]],
-) -> None:
-    recorded: list[RecordedStatement] = []
-    stored: list[StoredEvent] = []
-    for row in rows:
-        body, hashes = checked_body(row)
-        if not hashes or row.seq != walk.last_seq + 1 or row.prev_hash != walk.last_hash:
-            walk.add("chain", _link_problems(row, hashes, walk))
-        if row.seq in claims:
-            walk.add("anchors", _anchor_problems(row, claims.pop(row.seq)))
-        walk.entries += 1
-        walk.last_seq, walk.last_hash = row.seq, row.hash
-        if row.kind == "statement":
-            walk.statements += 1
-            statement = RecordedStatement.of(row, body)
-            recorded.append(statement)
-            if (key := hour_key(statement)) is not None:
-                walk.hours[key] += 1
-        elif (event := StoredEvent.of(row, body)) is not None:
-            stored.append(event)
-    found, indexed = index_problems(conn, recorded, rows[0].seq, rows[-1].seq)
-    walk.add("index", found)
-    walk.add("lines", line_problems(conn, indexed, rows[0].seq, rows[-1].seq))
-    walk.add("documents", tally.problems(conn, stored))
-    walk.add("bytes", tally.bytes_problems(conn, stored))
-
-
-def _link_problems(row: Row[Any], hashes: bool, walk: _Walk) -> Iterator[str]:
-    where = f"entry {row.seq} ({row.kind} {row.reference})"
-    if row.seq != walk.last_seq + 1:
-        yield f"entry {walk.last_seq + 1} is missing (next is {row.seq})"
-    elif row.prev_hash != walk.last_hash:
-        yield f"{where}: does not link to entry {row.seq - 1}"
-    if not hashes:
-        yield f"{where}: content does not match its hash"
-
-
-def _head_problems(conn: Connection, walk: _Walk) -> Iterator[str]:
+def _head_problems(conn: Connection, walk: Walk) -> Iterator[str]:
     head = conn.execute(select(chain_head.c.seq, chain_head.c.hash)).first()
     if head is None:
         return
@@ -189,19 +119,19 @@ def _head_problems(conn: Connection, walk: _Walk) -> Iterator[str]:
         yield f"chain head's hash is not the hash of entry {walk.last_seq}"
 
 
-def _claims(
-    conn: Connection, witnesses: WitnessEvidence, walk: _Walk,
-) -> dict[int, list[AnchoredHead]]:
-    """Every anchored head by entry: what the witnesses hold and the stored anchors, whose
-    tokens are checked here, one anchor at a time, against the hash they should cover."""
-    claims: dict[int, list[AnchoredHead]] = {}
+def _claims(conn: Connection, witnesses: WitnessEvidence, walk: Walk) -> tuple[Claims, int]:
+    """Every anchored head by entry, and how many: what the witnesses hold and the stored
+    anchors, whose tokens are checked here, one anchor at a time, against the hash they
+    should cover."""
+    claims: Claims = {}
+    anchored = 0
     for head in chain(witnesses.heads, _stored(conn, witnesses, walk)):
-        walk.anchors += 1
+        anchored += 1
         claims.setdefault(head.seq, []).append(AnchoredHead(head.seq, head.hash, head.source))
-    return claims
+    return claims, anchored
 
 
-def _stored(conn: Connection, witnesses: WitnessEvidence, walk: _Walk) -> Iterator[AnchoredHead]:
+def _stored(conn: Connection, witnesses: WitnessEvidence, walk: Walk) -> Iterator[AnchoredHead]:
     for anchor in iter_anchors(conn):
         source = f"anchor {anchor.id} of {anchor.anchored_at:%Y-%m-%d}"
         if witnesses.token_check is not None:
@@ -211,14 +141,7 @@ def _stored(conn: Connection, witnesses: WitnessEvidence, walk: _Walk) -> Iterat
         yield AnchoredHead(anchor.head_seq, anchor.head_hash, source)
 
 
-def _anchor_problems(row: Row[Any], heads: list[AnchoredHead]) -> Iterator[str]:
-    for head in heads:
-        if head.hash != row.hash:
-            yield (f"anchored head entry {head.seq} ({head.source}) is not in the chain: "
-                   f"entry {row.seq} now has another hash")
-
-
-def _beyond_the_chain(claims: dict[int, list[AnchoredHead]], last: int) -> Iterator[str]:
+def _beyond_the_chain(claims: Claims, last: int) -> Iterator[str]:
     for seq in sorted(claims):
         for head in claims[seq]:
             yield (f"anchored head entry {head.seq} ({head.source}) is not in the chain: "

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, select
 from ..statement import CONTENT_FIELD, erased_fields
 from .hours import hour_of, outcome_of
 from .statements import indexed_line
-from .tables import statement_hours, statement_lines, statements
+from .tables import ledger, statement_hours, statement_lines, statements
 
 #: The columns of a line's index row compared with the line as recorded.
 LINE_COLUMNS = ("line_id", "status", "position", "title", "quantity", "deadline",
@@ -45,12 +45,15 @@ class RecordedStatement:
 
 
 def index_problems(
-    conn: Connection, recorded: Sequence[RecordedStatement], first: int, last: int,
+    conn: Connection, recorded: Sequence[RecordedStatement], walked: Sequence[int],
 ) -> tuple[list[str], list[RecordedStatement]]:
-    """Problems of the index rows of entries ``first``..``last`` (the walked batch), and the
-    statements that have their index row (whose lines are worth comparing)."""
+    """Problems of the index rows of the entries ``walked`` (a batch, in chain order), and
+    the statements that have their index row (whose lines are worth comparing). A row
+    pointing to no entry at all is ``stray_index_rows``' to name, wherever it lies."""
+    present = set(walked)
     rows = {row.seq: row for row in conn.execute(
-        select(*_INDEXED).where(statements.c.seq >= first, statements.c.seq <= last))}
+        select(*_INDEXED).where(statements.c.seq >= walked[0], statements.c.seq <= walked[-1]))
+        if row.seq in present}
     indexed = [s for s in recorded if s.seq in rows and rows[s.seq].reference == s.reference]
     return list(_row_problems(recorded, rows)), indexed
 
@@ -71,10 +74,13 @@ def _row_problems(recorded: Sequence[RecordedStatement], rows: dict[int, Any]) -
         yield f"index row {row.reference} points to entry {row.seq}, which is no statement"
 
 
-def stray_index_rows(conn: Connection, last: int) -> Iterator[str]:
-    """Index rows pointing beyond the chain's last entry (a dropped tail)."""
+def stray_index_rows(conn: Connection) -> Iterator[str]:
+    """The first index row pointing to no entry of the chain: a dropped tail, or an entry
+    deleted anywhere with its index row left (one anti-join over the index, so that no gap
+    between two batches, or two ranges, of the walk hides one)."""
+    entry = select(ledger.c.seq).where(ledger.c.seq == statements.c.seq)
     row = conn.execute(select(statements.c.reference, statements.c.seq)
-                       .where((statements.c.seq > last) | (statements.c.seq < 1))
+                       .where(~entry.exists())
                        .order_by(statements.c.seq).limit(1)).first()
     if row is not None:
         yield f"index row {row.reference} points to entry {row.seq}, which is not in the chain"
