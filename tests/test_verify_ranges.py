@@ -130,3 +130,13 @@ def test_a_short_chain_is_walked_in_this_process(
     started: list[Any] = []
     monkeypatch.setattr(verify_ranges, "_run", lambda tasks, progress: started.append(tasks))
     assert verify_chain(engine_of(app), jobs=JOBS).ok and started == []
+
+
+def test_a_check_that_cannot_go_to_another_process_says_so(
+    app: Flask, twelve: dict[str, str],
+) -> None:
+    """A seal check that does not pickle (a lambda) cannot be handed to a range's process:
+    the caller hears why, and no process is left behind."""
+    with pytest.raises(Exception, match="pickle"):
+        verify_chain(engine_of(app), check_bytes=True, jobs=JOBS,
+                     seal_check=lambda pdf: [])

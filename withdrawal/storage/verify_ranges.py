@@ -129,6 +129,8 @@ def _run(tasks: list[Task], progress: Callable[[int], None] | None) -> list[Part
                                    f"{value}")
     finally:
         for process in processes:
+            if process.pid is None:  # never started (a task that would not pickle)
+                continue
             if process.is_alive() and len(parts) < len(tasks):
                 process.terminate()
             process.join()
