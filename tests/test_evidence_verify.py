@@ -1,8 +1,8 @@
 """Issue 13, points 1 and 6: `flask withdrawal verify` covers the whole record. Each change an
 insider with only database write access could make is named (index rows, indexed columns,
-lines, kept documents and their hash columns, a dropped tail, a rewritten chain), on SQLite
-and PostgreSQL, and nothing is reported before it happens (a clean record, a purged statement,
-an anchored chain)."""
+lines, the decision index, kept documents and their hash columns, a dropped tail, a rewritten
+chain), on SQLite and PostgreSQL, and nothing is reported before it happens (a clean record, a
+purged statement, an anchored chain, what is recorded while it runs)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from withdrawal.storage.tables import (
     chain_head,
     documents,
     ledger,
+    line_decisions,
     outbox,
     statement_lines,
     statements,
@@ -210,6 +211,66 @@ def test_a_document_the_chain_never_recorded_is_named(app: Flask) -> None:
         f"document receipt-pdf of {reference}: its SHA-256 is in no chain event",)
 
 
+# -- the decision index ----------------------------------------------------------------------
+
+def _decided(app: Flask) -> tuple[str, str]:
+    """Two statements, the first accepted, the second refunded, both verified clean."""
+    from withdrawal.audit.decisions import Decision, record_decision
+
+    accepted, refunded = record(app), record(app, "Bea")
+    record_decision(engine_of(app), accepted, Decision("accepted", by="clara"))
+    record_decision(engine_of(app), refunded, Decision("accepted", by="clara"))
+    record_decision(engine_of(app), refunded, Decision(
+        "refunded", by="clara", refunded_on=utcnow().date(), means_of_payment="card"))
+    assert problems(app) == ()
+    return accepted, refunded
+
+
+@pytest.mark.parametrize(("change", "victim"), [
+    pytest.param({"state": "refunded", "refunded_on": utcnow().date()}, 0,
+                 id="an-acceptance-shown-as-refunded"),
+    pytest.param({"refund_due": utcnow().date() + timedelta(days=60)}, 0,
+                 id="a-refund-due-date-moved"),
+    pytest.param({"withheld": True}, 0, id="an-overdue-notice-held-back"),
+    pytest.param({"state": "accepted", "refunded_on": None}, 1, id="a-refund-undone"),
+])
+def test_an_edited_decision_index_row_is_named(
+    app: Flask, change: dict[str, Any], victim: int,
+) -> None:
+    """The decision index drives the lists, the refunds overview, the exports and the overdue
+    notices: an edit of it, the chain untouched, is named."""
+    reference = _decided(app)[victim]
+    with engine_of(app).begin() as conn:
+        conn.execute(update(line_decisions).where(line_decisions.c.reference == reference)
+                     .values(change))
+    assert problems(app) == (f"decisions of statement {reference}: the decision index differs "
+                             f"from what its decision events in the chain fold to",)
+
+
+def test_deleted_or_invented_decision_index_rows_are_named(app: Flask) -> None:
+    accepted, _refunded = _decided(app)
+    undecided = record(app, "Cid")
+    with engine_of(app).begin() as conn:
+        row = conn.execute(select(line_decisions)
+                           .where(line_decisions.c.reference == accepted)).mappings().first()
+        assert row is not None
+        seq = conn.execute(select(statements.c.seq)
+                           .where(statements.c.reference == undecided)).scalar_one()
+        conn.execute(insert(line_decisions).values({**row, "reference": undecided, "seq": seq}))
+    assert problems(app) == (f"decisions of statement {undecided}: the decision index has rows, "
+                             f"the chain no decision event",)
+    with engine_of(app).begin() as conn:
+        conn.execute(delete(line_decisions))
+    assert problems(app) == (f"decisions of statement {accepted}: the decision index differs "
+                             f"from what its decision events in the chain fold to",)
+
+
+def test_decisions_of_a_purged_statement_still_verify(app: Flask) -> None:
+    _decided(app)
+    assert purge(engine_of(app), utcnow() + timedelta(minutes=1), period="0d").references
+    assert problems(app) == ()
+
+
 # -- the tail and the whole chain: caught by anchors -----------------------------------------
 
 def _drop_newest_statement(app: Flask, reference: str, keep_index: bool = False) -> None:
@@ -314,7 +375,7 @@ def test_what_is_recorded_while_verify_walks_is_no_problem(
             if appended == "statement":
                 record(app)
             else:
-                append_event(engine_of(app), first, EventType.DECISION, {"n": 1})
+                append_event(engine_of(app), first, EventType.RESEND_REQUESTED, {"n": 1})
 
     result = verify_chain(engine_of(app), progress=meanwhile)
     assert result.problems == () and result.entries == 2

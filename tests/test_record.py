@@ -109,7 +109,7 @@ def test_verify_detects_a_changed_index_row(app: Flask, runner: Any) -> None:
 
 def test_verify_detects_a_deleted_entry(app: Flask, runner: Any) -> None:
     first = record(app, "a")
-    append_event(engine_of(app), first, EventType.DECISION, {"n": 1})
+    append_event(engine_of(app), first, EventType.RESEND_REQUESTED, {"n": 1})
     record(app, "b")
     with engine_of(app).begin() as conn:
         conn.execute(delete(ledger).where(ledger.c.seq == 2))

@@ -38,7 +38,7 @@ def twelve(app: Flask, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     for number in range(1, 10):
         made[f"s{number}"] = record(app, name=f"Person{number}")
         if number in (3, 6, 9):
-            append_event(engine_of(app), made["s1"], EventType.DECISION, {"n": number})
+            append_event(engine_of(app), made["s1"], EventType.RESEND_REQUESTED, {"n": number})
     return made
 
 

@@ -11,7 +11,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Select,
+    and_,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+)
 
 from ..decisions import Folded, LineState, fold
 from ..decisions.machine import DECISION_EVENT, OVERDUE_EVENT
@@ -21,6 +32,19 @@ from .tables import ledger, line_decisions, statements
 
 #: Ledger bodies are canonical JSON (sorted keys): an event body ends with its type.
 _EVENT_ENDINGS = tuple(f'%"type":"{kind}"}}' for kind in (DECISION_EVENT, OVERDUE_EVENT))
+
+
+def is_decision_event() -> ColumnElement[bool]:
+    """The condition on a ledger row that it is a decision or an overdue event."""
+    return and_(ledger.c.kind == "event",
+                or_(*(ledger.c.body.like(ending) for ending in _EVENT_ENDINGS)))
+
+
+def decided_statements() -> Select[Any]:
+    """(reference, first) of every statement with a decision or overdue event, in the order
+    of its first one."""
+    return (select(ledger.c.reference, func.min(ledger.c.seq).label("first"))
+            .where(is_decision_event()).group_by(ledger.c.reference).order_by("first"))
 
 
 @dataclass(frozen=True)
@@ -39,8 +63,7 @@ def decision_events(conn: Connection, reference: str) -> list[dict[str, Any]]:
     """The statement's decision and overdue events in chain order (``events_of``'s shape)."""
     rows = conn.execute(
         select(ledger.c.seq, ledger.c.recorded_at, ledger.c.body)
-        .where(ledger.c.reference == reference, ledger.c.kind == "event",
-               or_(*(ledger.c.body.like(ending) for ending in _EVENT_ENDINGS)))
+        .where(ledger.c.reference == reference, is_decision_event())
         .order_by(ledger.c.seq)
     )
     return [{"seq": r.seq, "recorded_at": r.recorded_at, **json.loads(r.body)} for r in rows]
@@ -52,8 +75,7 @@ def decision_events_of(conn: Connection, references: list[str]) -> dict[str, lis
         return {}
     rows = conn.execute(
         select(ledger.c.seq, ledger.c.reference, ledger.c.recorded_at, ledger.c.body)
-        .where(ledger.c.reference.in_(references), ledger.c.kind == "event",
-               or_(*(ledger.c.body.like(ending) for ending in _EVENT_ENDINGS)))
+        .where(ledger.c.reference.in_(references), is_decision_event())
         .order_by(ledger.c.seq)
     )
     found: dict[str, list[dict[str, Any]]] = {}
@@ -119,11 +141,7 @@ def reindex(conn: Connection, reference: str) -> Decided | None:
 
 def decided_references(conn: Connection) -> Iterator[str]:
     """Every statement with a decision or overdue event, in chain order."""
-    query = (select(ledger.c.reference, func.min(ledger.c.seq).label("first"))
-             .where(ledger.c.kind == "event",
-                    or_(*(ledger.c.body.like(ending) for ending in _EVENT_ENDINGS)))
-             .group_by(ledger.c.reference).order_by("first"))
-    for row in conn.execute(query).all():
+    for row in conn.execute(decided_statements()).all():
         yield row.reference
 
 

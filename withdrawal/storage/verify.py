@@ -5,7 +5,8 @@ everything built from it or claimed about it.
   the last entry;
 - the search indexes (``verify_index``): every statement has its index row with every indexed
   column as recorded, every row indexes a statement of the chain, the lines as recorded; the
-  statements per hour and outcome that the chart reads are the chain's;
+  statements per hour and outcome that the chart reads are the chain's; the decision index
+  (``verify_decisions``) holds what each statement's decision events fold to;
 - the kept documents (``verify_documents``): each one's SHA-256 is the one the chain recorded
   when it was kept, none recorded is gone unless erased under retention, none is unrecorded;
 - the anchors (``anchors``): every head anchored with a witness (stored anchors, witness files)
@@ -32,13 +33,15 @@ from sqlalchemy import Connection, Engine, select
 from .anchors import AnchoredHead, WitnessEvidence, iter_anchors
 from .documents import SealCheck
 from .tables import chain_head
+from .verify_decisions import decision_problems
 from .verify_documents import DocumentTally
 from .verify_index import hour_problems, stray_index_rows, stray_lines
 from .verify_ranges import walk_in_ranges
 from .verify_walk import Claims, Walk, walk_entries
 
 #: The kinds of problem, in the order the report lists them.
-KINDS = ("chain", "head", "index", "lines", "hours", "documents", "bytes", "anchors")
+KINDS = ("chain", "head", "index", "lines", "hours", "decisions", "documents", "bytes",
+         "anchors")
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ def verify_chain(
         walk.add("index", stray_index_rows(conn))
         walk.add("lines", stray_lines(conn))
         walk.add("hours", hour_problems(conn, walk.hours))
+        walk.add("decisions", decision_problems(conn))
         walk.add("documents", tally.unrecorded(conn))
         walk.add("anchors", _beyond_the_chain(claims, walk.last_seq))
     return _result(walk, tally, anchored, witnesses.notes)
