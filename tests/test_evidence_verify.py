@@ -271,6 +271,31 @@ def test_decisions_of_a_purged_statement_still_verify(app: Flask) -> None:
     assert problems(app) == ()
 
 
+@pytest.mark.parametrize(("entry", "body", "named"), [
+    pytest.param("statement", '{"content":[1,2]}', ("entry 1 (statement", "index column"),
+                 id="a-statement-s-content-made-a-list"),
+    pytest.param("decision", '{"data":{"lines":5,"outcome":"accepted"},"type":"decision"}',
+                 ("entry 2 (event", "cannot be folded"), id="a-decision-the-fold-cannot-apply"),
+    pytest.param("decision", 'x"type":"decision"}', ("entry 2 (event", "cannot be folded"),
+                 id="a-decision-made-no-json"),
+])
+def test_an_entry_changed_into_another_shape_is_named_not_a_crash(
+    app: Flask, entry: str, body: str, named: tuple[str, str],
+) -> None:
+    """An insider may leave any text in an entry: `verify` names the entry (and what
+    depends on it) instead of stopping with a traceback."""
+    from withdrawal.audit.decisions import Decision, record_decision
+
+    reference = record(app)
+    record_decision(engine_of(app), reference, Decision("accepted", by="clara"))
+    seq = 1 if entry == "statement" else 2
+    with engine_of(app).begin() as conn:
+        conn.execute(update(ledger).where(ledger.c.seq == seq).values(body=body))
+    found = problems(app)
+    assert found[0].startswith(named[0]) and "does not match its hash" in found[0]
+    assert any(named[1] in problem for problem in found[1:]), found
+
+
 # -- the tail and the whole chain: caught by anchors -----------------------------------------
 
 def _drop_newest_statement(app: Flask, reference: str, keep_index: bool = False) -> None:

@@ -41,7 +41,7 @@ def export_rows(
     query = (base_select(filters, scope, _COLUMNS)
              .order_by(*paging.order_for(filters).newest_first()))
     with engine.connect() as conn:
-        result = conn.execution_options(yield_per=batch or BATCH_SIZE).execute(query)
+        result = conn.execute(query.execution_options(yield_per=batch or BATCH_SIZE))
         for part in result.partitions():
             yield from _rows(conn, part, scope)
 

@@ -35,12 +35,17 @@ def has_trigram_table(engine: Engine) -> bool:
     return _found[engine]
 
 
+def contains(name: ColumnElement[str], needle: str) -> ColumnElement[bool]:
+    """``name`` holds ``needle``, in any case, LIKE wildcards in it taken literally."""
+    return name.icontains(needle, autoescape=True)
+
+
 def conditions(needle: str, trigram_table: bool) -> list[ColumnElement[bool]]:
     """The WHERE clauses for "the name contains ``needle``" (already stripped, not empty)."""
-    contains = statements.c.name.icontains(needle, autoescape=True)
+    found = contains(statements.c.name, needle)
     if not trigram_table or len(needle) < SHORTEST:
-        return [contains]
+        return [found]
     phrase = '"' + needle.replace('"', '""') + '"'  # an FTS5 string: no operators inside
     candidates = (select(_names.c.rowid)
                   .where(literal_column(NAME_SEARCH).op("MATCH")(phrase)))
-    return [statements.c.seq.in_(candidates), contains]
+    return [statements.c.seq.in_(candidates), found]

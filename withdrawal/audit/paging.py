@@ -182,16 +182,14 @@ def _among_recent(others: Select[Any], needle: str, order: Order, limit: int,
                   newest: bool) -> Subquery:
     """The positions of the first ``limit`` statements among the ``RECENT`` first of
     ``others`` (the list without its name search) whose name holds ``needle``, in any case,
-    wildcards taken literally, as ``name_search.conditions`` has it. The LIMIT inside keeps
+    wildcards taken literally (``name_search.contains``). The LIMIT inside keeps
     both databases from moving the name's condition into the walk of the date index."""
     recent = (others.with_only_columns(order.seq.label("seq"), order.at.label("at"),
                                        statements.c.name.label("name"))
               .order_by(*_direction(order, newest)).limit(RECENT).subquery("recent"))
-    again = (recent.c.at.desc(), recent.c.seq.desc()) if newest else (recent.c.at,
-                                                                      recent.c.seq)
     return (select(recent.c.seq, recent.c.at)
-            .where(recent.c.name.icontains(needle, autoescape=True))
-            .order_by(*again).limit(limit).subquery("page"))
+            .where(name_search.contains(recent.c.name, needle))
+            .order_by(*_again(recent, newest)).limit(limit).subquery("page"))
 
 
 def _entries(found: Subquery, newest: bool) -> Select[Any]:
@@ -200,11 +198,17 @@ def _entries(found: Subquery, newest: bool) -> Select[Any]:
     let alone sorted, for a row the page does not show ("refund overdue" at a million
     statements on SQLite, where the refund index finds every accepted line before the sort:
     107 ms, now 31 ms)."""
-    again = (found.c.at.desc(), found.c.seq.desc()) if newest else (found.c.at, found.c.seq)
     return (select(statements, ledger.c.body, ledger.c.erased, ledger.c.hash)
             .select_from(found.join(statements, statements.c.seq == found.c.seq)
                          .join(ledger, ledger.c.seq == statements.c.seq))
-            .order_by(*again))
+            .order_by(*_again(found, newest)))
+
+
+def _again(positions: Subquery, newest: bool) -> tuple[Any, ...]:
+    """The order of a subquery of positions (``at``, ``seq``), newest first or oldest first."""
+    if newest:
+        return positions.c.at.desc(), positions.c.seq.desc()
+    return positions.c.at, positions.c.seq
 
 
 def indexed(engine: Engine, scope: Scope) -> Scope:

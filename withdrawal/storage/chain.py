@@ -51,7 +51,7 @@ def _header_json(seq: Any, kind: Any, reference: Any, recorded: str, prev: Any,
     for every entry appended and every entry ``verify`` walks): its keys in sorted order, each
     string as ``json`` writes it. None when a value is not of the type an entry has (an
     ``erased`` column changed by hand): then ``canonical_json`` writes it.
-    ``tests/test_record.py`` holds that both write the same bytes."""
+    ``tests/test_chain_hash.py`` holds that both write the same bytes."""
     if not (seq.__class__ is int and kind.__class__ is str and reference.__class__ is str
             and prev.__class__ is str
             and all(key.__class__ is str and value.__class__ is str

@@ -85,19 +85,28 @@ def decision_events_of(conn: Connection, references: list[str]) -> dict[str, lis
     return found
 
 
+def statement_entries() -> Select[Any]:
+    """Statements with what ``decided_from`` needs of them and of their entries."""
+    return (select(statements.c.reference, statements.c.seq, statements.c.submitted_at,
+                   ledger.c.body, ledger.c.erased)
+            .join(ledger, ledger.c.seq == statements.c.seq))
+
+
+def decided_from(entry: Any, events: list[dict[str, Any]]) -> Decided:
+    """A statement (a row of ``statement_entries``) with ``events`` (its decision events in
+    chain order) folded."""
+    content = json.loads(entry.body).get(CONTENT_FIELD) or {}
+    return Decided(entry.reference, entry.seq, entry.submitted_at, content,
+                   fold(content, events), is_erased(entry.erased))
+
+
 def load_decided(conn: Connection, reference: str, *, upto: int | None = None) -> Decided | None:
     """The statement and its decisions (those up to entry ``upto``, if given), or None."""
-    row = conn.execute(
-        select(statements.c.seq, statements.c.submitted_at, ledger.c.body, ledger.c.erased)
-        .join(ledger, ledger.c.seq == statements.c.seq)
-        .where(statements.c.reference == reference)
-    ).first()
+    row = conn.execute(statement_entries().where(statements.c.reference == reference)).first()
     if row is None:
         return None
-    content = json.loads(row.body).get(CONTENT_FIELD) or {}
     events = [e for e in decision_events(conn, reference) if upto is None or e["seq"] <= upto]
-    return Decided(reference, row.seq, row.submitted_at, content, fold(content, events),
-                   is_erased(row.erased))
+    return decided_from(row, events)
 
 
 def decided_of(conn: Connection, statement: StoredStatement) -> Decided:
@@ -188,7 +197,7 @@ def refunds_due(conn: Connection, *, until: date, limit: int = 200) -> list[Refu
     found: dict[str, RefundDue] = {}
     # Streamed (a server-side cursor on PostgreSQL): the rows past the limit's statements are
     # never fetched, however many accepted lines wait.
-    result = conn.execution_options(yield_per=REFUNDS_BATCH).execute(query)
+    result = conn.execute(query.execution_options(yield_per=REFUNDS_BATCH))
     try:
         for r in result:
             earlier = found.get(r.reference)

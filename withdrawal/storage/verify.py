@@ -37,7 +37,7 @@ from .verify_decisions import decision_problems
 from .verify_documents import DocumentTally
 from .verify_index import hour_problems, stray_index_rows, stray_lines
 from .verify_ranges import walk_in_ranges
-from .verify_walk import Claims, Walk, walk_entries
+from .verify_walk import Claims, Walk, one_snapshot, walk_entries
 
 #: The kinds of problem, in the order the report lists them.
 KINDS = ("chain", "head", "index", "lines", "hours", "decisions", "documents", "bytes",
@@ -71,7 +71,7 @@ def verify_chain(
     walk.add("anchors", witnesses.problems)
     tally = DocumentTally(check_bytes, seal_check)
     with engine.connect() as opened:
-        conn = _one_snapshot(opened)
+        conn = one_snapshot(opened)
         claims, anchored = _claims(conn, witnesses, walk)
         if jobs > 1:
             walk_in_ranges(conn, jobs, walk, tally, claims, progress)
@@ -92,19 +92,6 @@ def _result(walk: Walk, tally: DocumentTally, anchored: int,
     found = tuple(walk.problems[kind] for kind in KINDS if kind in walk.problems)
     return Verification(not found, walk.statements, walk.entries, found[0] if found else "",
                         found, anchored, tuple(notes), tally.read, tally.sealed)
-
-
-def _one_snapshot(conn: Connection) -> Connection:
-    """``conn`` reading one snapshot of the record from its first query to its last: what the
-    shop records while the walk goes on (minutes at a million entries) is neither a tail
-    beyond the head the walk reads at its end nor an index row beyond the chain; the next run
-    checks it. PostgreSQL: a REPEATABLE READ transaction (READ COMMITTED, the default, takes
-    a snapshot per query). SQLite: a transaction begun by hand, since the driver begins none
-    for reads (each query, or each streamed cursor, would read the database as it then is)."""
-    if conn.dialect.name == "postgresql":
-        return conn.execution_options(isolation_level="REPEATABLE READ")
-    conn.exec_driver_sql("BEGIN")
-    return conn
 
 
 def entries(engine: Engine) -> int:
