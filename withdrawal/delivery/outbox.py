@@ -28,6 +28,7 @@ from ..statement import CHAIN_REFERENCE, EventType, Purpose
 from ..storage.chain import lock_head
 from ..storage.statements import append_event, utcnow
 from ..storage.tables import outbox
+from ..storage.transient import retried
 
 #: How long a claimed entry is reserved for the worker that claimed it, unless the caller says
 #: otherwise (``WITHDRAWAL_DELIVERY_LEASE``). A worker that dies mid-send leaves the entry to
@@ -64,9 +65,11 @@ def claim_due(
     an entry gets when it is first claimed."""
     now, token = now or utcnow(), secrets.token_hex(16)
     claim = _Claim(engine, reference, now, lease, token, domain)
-    entries = claim.take_over(limit) if claim.unfinished() else []
+    entries = (retried(lambda: claim.take_over(limit), "taking over unfinished claims")
+               if claim.unfinished() else [])
     if len(entries) < limit:
-        entries += claim.pending(limit - len(entries))
+        rest = limit - len(entries)
+        entries += retried(lambda: claim.pending(rest), "claiming due messages")
     return entries
 
 

@@ -32,6 +32,7 @@ from ..storage.statements import (
     load_statement,
     utcnow,
 )
+from ..storage.transient import retried
 from . import outbox
 from .anchor_mail import compose_anchor
 from .messages import FrozenMessage, compose, message_domain
@@ -130,32 +131,45 @@ def _record_success(
     entry: outbox.Entry, message: FrozenMessage, smtp_reply: str | None = None,
     receipt: ReceiptCopy | None = None,
 ) -> None:
-    """The outcome in one transaction under one head lock: the receipt PDF the message
-    carried kept (when none was) with its stored event, the outbox entry sent, its sent event
-    and, for the acknowledgement, the e-mail kept byte for byte with its stored event."""
+    """The outcome recorded (``_sent``), its transaction tried again while the database
+    refuses it for now (``storage/transient.py``); then the shop's signal."""
     now = utcnow()
-    with state().engine.begin() as conn:
-        if not outbox.mark_sent(conn, entry, message.msgId, now, smtp_reply):
-            _claim_lost(entry)
-        head = lock_head(conn)
-        kept_pdf = (keep_copy(conn, entry.reference, receipt)
-                    if receipt is not None and entry.reference is not None else [])
-        sent = (_sent_type(entry), {
-            "purpose": entry.purpose, "recipient": entry.recipient,
-            "message_id": message.msgId, "smtp_reply": smtp_reply, "attempt": entry.attempts,
-            "sent_at": now.isoformat(),
-        })
-        append_events(conn, entry.reference or CHAIN_REFERENCE,
-                      [*kept_pdf, sent, *_kept_email(conn, entry, message)], head=head)
-        if entry.reference is not None:
-            owe_webhooks(conn, entry.reference, WebhookEvent.ACKNOWLEDGEMENT_SENT, {
-                "purpose": entry.purpose, "attempt": entry.attempts,
-                "sent_at": now.isoformat()}, now)
+
+    def record() -> None:
+        with state().engine.begin() as conn:
+            _sent(conn, entry, message, smtp_reply, receipt, now)
+
+    retried(record, f"recording {entry.purpose} {entry.reference} sent")
     if entry.reference is None:
         return  # an anchor's e-mail: no receipt to keep or signal
     receipt_delivered.send(current_app._get_current_object(),  # type: ignore[attr-defined]
                            reference=entry.reference, purpose=entry.purpose,
                            recipient=entry.recipient, message_id=message.msgId)
+
+
+def _sent(
+    conn: SAConnection, entry: outbox.Entry, message: FrozenMessage, smtp_reply: str | None,
+    receipt: ReceiptCopy | None, now: datetime,
+) -> None:
+    """In one transaction under one head lock: the receipt PDF the message carried kept (when
+    none was) with its stored event, the outbox entry sent, its sent event and, for the
+    acknowledgement, the e-mail kept byte for byte with its stored event."""
+    if not outbox.mark_sent(conn, entry, message.msgId, now, smtp_reply):
+        _claim_lost(entry)
+    head = lock_head(conn)
+    kept_pdf = (keep_copy(conn, entry.reference, receipt)
+                if receipt is not None and entry.reference is not None else [])
+    sent = (_sent_type(entry), {
+        "purpose": entry.purpose, "recipient": entry.recipient,
+        "message_id": message.msgId, "smtp_reply": smtp_reply, "attempt": entry.attempts,
+        "sent_at": now.isoformat(),
+    })
+    append_events(conn, entry.reference or CHAIN_REFERENCE,
+                  [*kept_pdf, sent, *_kept_email(conn, entry, message)], head=head)
+    if entry.reference is not None:
+        owe_webhooks(conn, entry.reference, WebhookEvent.ACKNOWLEDGEMENT_SENT, {
+            "purpose": entry.purpose, "attempt": entry.attempts,
+            "sent_at": now.isoformat()}, now)
 
 
 def _kept_email(
@@ -180,18 +194,12 @@ def _record_failure(entry: outbox.Entry, exc: Exception) -> bool:
                                          config_value("DELIVERY_BACKOFF_SECONDS"))
     log.warning("%s %s to %s failed (attempt %s%s): %s", entry.purpose, entry.reference,
                 entry.recipient, entry.attempts, ", final" if final else "", error)
-    with state().engine.begin() as conn:
-        if not outbox.mark_failed(conn, entry, error, final=final, retry_at=retry_at):
-            _claim_lost(entry)
-        append_event(conn, entry.reference or CHAIN_REFERENCE, _failed_type(entry), {
-            "purpose": entry.purpose, "recipient": entry.recipient, "error": error,
-            "attempt": entry.attempts, "final": final,
-            "retry_at": _iso(None if final else retry_at),
-        })
-        if final and entry.reference is not None:
-            owe_webhooks(conn, entry.reference, WebhookEvent.ACKNOWLEDGEMENT_FAILED, {
-                "purpose": entry.purpose, "attempts": entry.attempts, "final": True},
-                utcnow())
+
+    def record() -> None:
+        with state().engine.begin() as conn:
+            _failed(conn, entry, error, final, retry_at)
+
+    retried(record, f"recording {entry.purpose} {entry.reference} failed")
     if entry.reference is None:
         return final
     receipt_failed.send(current_app._get_current_object(),  # type: ignore[attr-defined]
@@ -199,6 +207,24 @@ def _record_failure(entry: outbox.Entry, exc: Exception) -> bool:
                         recipient=entry.recipient, error=error, attempts=entry.attempts,
                         final=final)
     return final
+
+
+def _failed(
+    conn: SAConnection, entry: outbox.Entry, error: str, final: bool, retry_at: datetime,
+) -> None:
+    """In one transaction: the outbox entry failed or pending again, its failed event and,
+    when final, the webhooks owed."""
+    if not outbox.mark_failed(conn, entry, error, final=final, retry_at=retry_at):
+        _claim_lost(entry)
+    append_event(conn, entry.reference or CHAIN_REFERENCE, _failed_type(entry), {
+        "purpose": entry.purpose, "recipient": entry.recipient, "error": error,
+        "attempt": entry.attempts, "final": final,
+        "retry_at": _iso(None if final else retry_at),
+    })
+    if final and entry.reference is not None:
+        owe_webhooks(conn, entry.reference, WebhookEvent.ACKNOWLEDGEMENT_FAILED, {
+            "purpose": entry.purpose, "attempts": entry.attempts, "final": True},
+            utcnow())
 
 
 def _claim_lost(entry: outbox.Entry) -> None:
