@@ -212,3 +212,19 @@ def _today() -> Any:
 def test_unknown_format_is_an_error() -> None:
     with pytest.raises(ValueError, match="unknown export format"):
         export.chunks("xlsx", [])
+
+
+def test_an_export_reads_one_snapshot(app: Flask) -> None:
+    """A decision recorded while the export streams is in none of its rows: every batch reads
+    the record as it was when the export began (PostgreSQL's READ COMMITTED would show it in
+    the batches read after it)."""
+    older, newer = record(app, name="Ann"), record(app, name="Bob")
+    rows = export_rows.export_rows(engine_of(app), Filters(), Scope(_zone(), _today()), batch=1)
+    first = next(rows)
+    assert first.reference == newer
+    record_decision(engine_of(app), older, Decision("accepted", by="clara"))
+    second = next(rows)
+    assert second.reference == older and second.decision == "undecided"
+    assert list(rows) == []
+    again = export_rows.export_rows(engine_of(app), Filters(), Scope(_zone(), _today()))
+    assert [row.decision for row in again] == ["undecided", "accepted"]

@@ -4,7 +4,9 @@ server-side cursor on PostgreSQL, ``fetchmany`` on SQLite), and for each batch i
 (``statement_lines``, which holds what an export shows of a line), acknowledgements and line
 decisions in one query each. Only a statement with decision events has its entry parsed, to
 list its decisions. Memory stays flat whatever the number of rows; one connection is held for
-the whole export (a read transaction: writers go on, on both backends)."""
+the whole export, reading one snapshot (``storage.engine.one_snapshot``): a decision or a
+delivery recorded while the export runs is in none of its rows, not in the later batches only;
+writers go on, on both backends."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from sqlalchemy import Connection, Engine, Row, select
 
 from ..decisions import decision_json, fold
 from ..storage.decisions import decision_events_of, line_states
+from ..storage.engine import one_snapshot
 from ..storage.tables import ledger, statement_lines, statements
 from . import paging
 from .queries import Filters, Scope, StatementRow, base_select, decided_fields, deliveries_on
@@ -40,7 +43,8 @@ def export_rows(
     scope = paging.indexed(engine, scope)
     query = (base_select(filters, scope, _COLUMNS)
              .order_by(*paging.order_for(filters).newest_first()))
-    with engine.connect() as conn:
+    with engine.connect() as opened:
+        conn = one_snapshot(opened)
         result = conn.execute(query.execution_options(yield_per=batch or BATCH_SIZE))
         for part in result.partitions():
             yield from _rows(conn, part, scope)

@@ -9,7 +9,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 
 #: Seconds allowed by default (``WITHDRAWAL_DATABASE_TIMEOUT``).
 DEFAULT_TIMEOUT = 5.0
@@ -55,3 +55,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def one_snapshot(conn: Connection) -> Connection:
+    """``conn`` reading one snapshot of the record from its first query to its last (a walk of
+    ``verify``, an export): what the shop records meanwhile is not read in part. PostgreSQL:
+    a REPEATABLE READ transaction (READ COMMITTED, the default, takes a snapshot per query).
+    SQLite: a transaction begun by hand, since the driver begins none for reads (each query,
+    or each streamed cursor, would read the database as it then is)."""
+    if conn.dialect.name == "postgresql":
+        return conn.execution_options(isolation_level="REPEATABLE READ")
+    conn.exec_driver_sql("BEGIN")
+    return conn

@@ -32,12 +32,13 @@ from sqlalchemy import Connection, Engine, select
 
 from .anchors import AnchoredHead, WitnessEvidence, iter_anchors
 from .documents import SealCheck
+from .engine import one_snapshot
 from .tables import chain_head
 from .verify_decisions import decision_problems
 from .verify_documents import DocumentTally
 from .verify_index import hour_problems, stray_index_rows, stray_lines
 from .verify_ranges import walk_in_ranges
-from .verify_walk import Claims, Walk, one_snapshot, walk_entries
+from .verify_walk import Claims, Walk, walk_entries
 
 #: The kinds of problem, in the order the report lists them.
 KINDS = ("chain", "head", "index", "lines", "hours", "decisions", "documents", "bytes",

@@ -2,7 +2,7 @@
 its own (issue 16, point 3: about 50 µs of Python per entry, so a million entries is a minute
 on one CPU), and the ranges joined in chain order as if one walk had read them.
 
-- **One snapshot.** The caller's connection reads one snapshot (``verify_walk.one_snapshot``). On
+- **One snapshot.** The caller's connection reads one snapshot (``engine.one_snapshot``). On
   PostgreSQL it exports it (``pg_export_snapshot``) and every range reads exactly that snapshot
   (``SET TRANSACTION SNAPSHOT``). On SQLite each range reads the database as it is when it
   starts; it walks entries up to the last one the caller's snapshot holds, which no later write
@@ -29,10 +29,10 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from .documents import SealCheck
-from .engine import make_engine
+from .engine import make_engine, one_snapshot
 from .tables import ledger
 from .verify_documents import DocumentTally
-from .verify_walk import BATCH, Claims, Walk, one_snapshot, walk_entries
+from .verify_walk import BATCH, Claims, Walk, walk_entries
 
 #: The fewest entries worth a process of their own (starting one takes about a second).
 PER_RANGE = 20 * BATCH

@@ -67,19 +67,6 @@ class Walk:
             yield f"{boundary.where}: does not link to entry {boundary.seq - 1}"
 
 
-def one_snapshot(conn: Connection) -> Connection:
-    """``conn`` reading one snapshot of the record from its first query to its last: what the
-    shop records while the walk goes on (minutes at a million entries) is neither a tail
-    beyond the head the walk reads at its end nor an index row beyond the chain; the next run
-    checks it. PostgreSQL: a REPEATABLE READ transaction (READ COMMITTED, the default, takes
-    a snapshot per query). SQLite: a transaction begun by hand, since the driver begins none
-    for reads (each query, or each streamed cursor, would read the database as it then is)."""
-    if conn.dialect.name == "postgresql":
-        return conn.execution_options(isolation_level="REPEATABLE READ")
-    conn.exec_driver_sql("BEGIN")
-    return conn
-
-
 def walk_entries(
     conn: Connection, walk: Walk, tally: DocumentTally, claims: Claims,
     progress: Callable[[int], None] | None = None, seqs: tuple[int, int] | None = None,
