@@ -41,8 +41,8 @@ from .verify_ranges import walk_in_ranges
 from .verify_walk import Claims, Walk, walk_entries
 
 #: The kinds of problem, in the order the report lists them.
-KINDS = ("chain", "head", "index", "lines", "hours", "decisions", "documents", "bytes",
-         "anchors")
+KINDS = ("chain", "head", "index", "lines", "names", "hours", "decisions", "documents",
+         "bytes", "anchors")
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """``verify``'s walk of the ledger, or of one range of it: each entry linked to the one before
-and hashing to its hash, each statement's index row and lines, each kept document's record,
-the anchored heads it reaches; the statements counted per hour and outcome.
+and hashing to its hash, each statement's index row, lines and (SQLite) name search row, each
+kept document's record, the anchored heads it reaches; the statements counted per hour and
+outcome.
 
 A range walked apart from the rest (``verify_ranges``) does not know the entry before its first
 one: it keeps that first entry's place (``Boundary``) for the caller to link, in chain order,
@@ -25,6 +26,7 @@ from .verify_index import (
     index_problems,
     line_problems,
 )
+from .verify_names import has_name_table, name_problems
 
 #: Entries per batch: the index rows and lines of a batch are checked with one query each.
 BATCH = 1000
@@ -52,6 +54,7 @@ class Walk:
     last_hash: str | None = GENESIS  # None: a range walked apart, before its first entry
     first: Boundary | None = None
     hours: Counter[tuple[str, str]] = field(default_factory=Counter)  # (hour, outcome): count
+    name_table: bool | None = None  # SQLite's name search table is there (asked once)
 
     def add(self, kind: str, messages: Iterable[str]) -> None:
         # Consumed to the end: the checks count what they saw (documents matched, read).
@@ -120,6 +123,10 @@ def _check_batch(
     found, indexed = index_problems(conn, recorded, [row.seq for row in rows])
     walk.add("index", found)
     walk.add("lines", line_problems(conn, indexed, rows[0].seq, rows[-1].seq))
+    if recorded and walk.name_table is None:
+        walk.name_table = has_name_table(conn)
+    if recorded and walk.name_table:
+        walk.add("names", name_problems(conn, rows[0].seq, rows[-1].seq))
     walk.add("documents", tally.problems(conn, stored))
     walk.add("bytes", tally.bytes_problems(conn, stored))
 
