@@ -160,10 +160,15 @@ def test_the_statement_as_written_is_the_one_read_back(app: Flask) -> None:
 
 
 def test_a_receipt_downloaded_while_its_e_mail_goes_out_is_the_same_bytes(
-    app: Flask, consumer: Consumer, client: FlaskClient,
+    make_app: MakeApp,
 ) -> None:
     """The worker renders the PDF, sends it and keeps it with the outcome; a download that
-    keeps one in between keeps the same bytes, and the outcome then keeps nothing more."""
+    keeps one in between keeps the same bytes, and the outcome then keeps nothing more. (No
+    delivery after commit: a background attempt that kept its PDF before this test renders
+    one would leave it nothing to render.)"""
+    app = make_app(WITHDRAWAL_DELIVER_AFTER_COMMIT=False)
+    client = app.test_client()
+    consumer = Consumer(client)
     response = consumer.withdraw("Maria Rossi", "mixed@demo.example", "1008", ["1", "2"])
     location = response.headers["Location"]
     reference = reference_in(client.get(location).get_data(as_text=True))
