@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from sqlalchemy import Engine, select, update
 
 from withdrawal.state import engine, state
 from withdrawal.statement import LineJSON, StatementContent
+from withdrawal.storage.chain import lock_head
 from withdrawal.storage.tables import ledger
 
 #: The ``make_app`` fixture: ``make_app(**overrides)`` makes the demo shop from ``app_config``
@@ -242,3 +244,25 @@ def by_recipient(server: SMTPServer, address: str) -> Any:
     matches = [m for m in server.messages if address in m.rcpt_tos]
     assert len(matches) == 1, [m.rcpt_tos for m in server.messages]
     return matches[0].message()
+
+
+@contextmanager
+def head_held(app: Flask, seconds: float) -> Iterator[None]:
+    """Another connection holds the chain's head (on SQLite: the write lock) for ``seconds``,
+    from before the block runs: set them past the app's database timeout to see a writer
+    refused, short of its retries to see it go through."""
+    locked = threading.Event()
+
+    def hold() -> None:
+        with engine_of(app).begin() as conn:
+            lock_head(conn)
+            locked.set()
+            threading.Event().wait(seconds)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    locked.wait(5)
+    try:
+        yield
+    finally:
+        holder.join()

@@ -5,9 +5,7 @@ until its lease passes and then sent twice."""
 from __future__ import annotations
 
 import sqlite3
-import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -16,11 +14,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
-from support import SMTPServer, engine_of
+from support import SMTPServer, engine_of, head_held
 
 from withdrawal.delivery.worker import deliver_due
 from withdrawal.statement import Purpose, StatementContent
-from withdrawal.storage.chain import lock_head
 from withdrawal.storage.statements import Recipient, events_of, record_statement
 from withdrawal.storage.tables import outbox
 from withdrawal.storage.transient import refused, retried
@@ -49,27 +46,6 @@ def _owed(app: Flask) -> str:
         engine_of(app), submission_key="k", order_number=None, build=build,
         recipients=lambda c: [Recipient(Purpose.ACKNOWLEDGEMENT, c["email"])])
     return reference
-
-
-@contextmanager
-def head_held(app: Flask, seconds: float) -> Iterator[None]:
-    """Another connection holds the chain's head (on SQLite: the write lock) for ``seconds``,
-    longer than the database timeout."""
-    locked = threading.Event()
-
-    def hold() -> None:
-        with engine_of(app).begin() as conn:
-            lock_head(conn)
-            locked.set()
-            threading.Event().wait(seconds)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    locked.wait(5)
-    try:
-        yield
-    finally:
-        holder.join()
 
 
 def test_a_send_recorded_after_a_lock_outlasted_the_timeout(

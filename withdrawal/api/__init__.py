@@ -9,10 +9,11 @@ session: nothing a cookie carries can be forged). Every answer is JSON, errors i
 from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, request
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from . import cors, decisions, labels, lookup, openapi, records, statements, tokens
-from .errors import ApiError, api_error, http_error
+from .errors import ApiError, api_error, database_error, http_error
 
 #: (rule, endpoint, view, method, needs a token): the API's URLs under its prefix.
 ROUTES = (
@@ -52,6 +53,7 @@ def create_blueprint() -> Blueprint:
     blueprint.after_request(_private)
     blueprint.register_error_handler(ApiError, api_error)
     blueprint.register_error_handler(HTTPException, http_error)
+    blueprint.register_error_handler(DBAPIError, database_error)
     for rule, endpoint, view, method, _token in ROUTES:
         blueprint.add_url_rule(rule, endpoint, view, methods=[method])
     return blueprint

@@ -1,14 +1,17 @@
 """Every answer of the API is JSON, errors included: ``{"error": <sentence>}`` with the status,
 plus ``fields`` (field -> message) when the body did not validate. Nothing a client sends can
-cause a 500 that is not a bug."""
+cause a 500 that is not a bug; a database that refused or failed the request answers 503."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
-from flask import Response, jsonify
+from flask import Response, jsonify, request
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
+
+from ..database_errors import answer_for
 
 
 class ApiError(Exception):
@@ -44,4 +47,14 @@ def http_error(error: HTTPException) -> Response:
     for name in ("Allow", "WWW-Authenticate"):
         if name in headers:
             response.headers[name] = headers[name]
+    return response
+
+
+def database_error(error: DBAPIError) -> Response:
+    """A request the database refused or failed: 503 with ``Retry-After``, and whether
+    anything can have been recorded (``recorded``: false, or null when it may have been)."""
+    answer = answer_for(error, request.method)
+    response = jsonify({"error": answer.message, "recorded": answer.recorded})
+    response.status_code = 503
+    response.headers.update(answer.headers)
     return response

@@ -9,6 +9,7 @@ answers 404 when neither is configured.
 from __future__ import annotations
 
 from flask import Blueprint
+from sqlalchemy.exc import DBAPIError
 
 from .. import hostile
 from ..resources import resource_dir
@@ -16,7 +17,7 @@ from . import statement_views as one
 from . import views
 from .cli import audit_commands
 from .decisions import Decision, DecisionError, record_decision, refunds_due
-from .pages import guard, method_guard, private, template_context
+from .pages import database_error, guard, method_guard, private, template_context
 from .resend import ResendError, request_resend
 from .retention import parse_period, purge
 
@@ -56,6 +57,7 @@ def create_blueprint() -> Blueprint:
     blueprint.before_app_request(method_guard)
     blueprint.before_request(hostile.refuse_hostile("withdrawal/audit/error.html"))
     blueprint.after_request(private)
+    blueprint.register_error_handler(DBAPIError, database_error)
     blueprint.context_processor(template_context)
     for rule, endpoint, view, methods, defaults in ROUTES:
         blueprint.add_url_rule(rule, endpoint, view, methods=list(methods),

@@ -1,6 +1,7 @@
 """What every audit page shares: the access check before each request (static files
 included), private answers, the template context (wording helpers, the chain's latest
-verification) and the answer to an expired form."""
+verification) and the answers to an expired form and to a database that refused or failed
+the request."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from typing import Any
 
 from flask import Response, current_app, get_flashed_messages, render_template, request
 from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
+from ..database_errors import answer_for
 from ..i18n import gettext
 from ..security import CONTENT_SECURITY_POLICY, not_stored
 from ..state import state
@@ -65,12 +68,29 @@ def template_context() -> dict[str, Any]:
         **base_context(),
         "wording": wording,
         "today": today(),
-        "integrity": latest_check(state().engine),
+        "integrity": _latest_check(),
         "messages": get_flashed_messages(with_categories=True),
     }
+
+
+def _latest_check() -> Any:
+    """The latest verification for the banner; none when the database cannot say (the page
+    that failed on it then shows why)."""
+    try:
+        return latest_check(state().engine)
+    except DBAPIError:
+        return None
 
 
 def expired_form() -> ResponseReturnValue:
     """A POST without a valid CSRF token: nothing was done."""
     message = gettext("The form had expired; nothing was done. Please go back and try again.")
     return render_template("withdrawal/audit/error.html", message=message), 400
+
+
+def database_error(error: DBAPIError) -> ResponseReturnValue:
+    """A request the database refused or failed: a 503 saying whether anything was done."""
+    answer = answer_for(error, request.method)
+    page = render_template("withdrawal/audit/error.html", title=answer.title,
+                           message=answer.message)
+    return page, 503, answer.headers
