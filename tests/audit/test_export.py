@@ -8,14 +8,17 @@ import csv
 import io
 import json
 import tracemalloc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from audit.support import record
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
+from sqlalchemy import event, text
 from support import assessment, engine_of
 
 from withdrawal.audit import export, export_rows, paging
@@ -228,3 +231,64 @@ def test_an_export_reads_one_snapshot(app: Flask) -> None:
     assert list(rows) == []
     again = export_rows.export_rows(engine_of(app), Filters(), Scope(_zone(), _today()))
     assert [row.decision for row in again] == ["undecided", "accepted"]
+
+
+@contextmanager
+def failing_at(app: Flask, nth: int) -> Iterator[None]:
+    """The database fails the export's ``nth`` query of indexed lines, for real: SQLite
+    interrupts it (a progress handler that asks it to), PostgreSQL's session is ended."""
+    seen: list[str] = []
+
+    def fail(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "FROM withdrawal_statement_lines" not in statement:
+            return
+        seen.append(statement)
+        if len(seen) != nth:
+            return
+        dbapi = conn.connection.dbapi_connection
+        if conn.dialect.name == "sqlite":
+            dbapi.set_progress_handler(lambda: 1, 1)
+            return
+        with engine_of(app).connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"),
+                          {"pid": dbapi.info.backend_pid})
+
+    event.listen(engine_of(app), "before_cursor_execute", fail)
+    try:
+        yield
+    finally:
+        event.remove(engine_of(app), "before_cursor_execute", fail)
+
+
+def test_an_export_the_database_fails_at_once_is_a_503(
+    app: Flask, auditor: FlaskClient,
+) -> None:
+    """The first chunk is made before the answer: no 200 cut off before its first row."""
+    record(app)
+    with failing_at(app, 1):
+        response = auditor.get(f"{P}/export.csv")
+    assert response.status_code == 503
+    assert "Not available right now" in response.get_data(as_text=True)
+
+
+def test_a_cli_export_that_fails_half_way_leaves_no_file(
+    app: Flask, runner: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(export_rows, "BATCH_SIZE", 1)
+    monkeypatch.setattr(export, "CHUNK_SIZE", 1)  # each row written as it comes
+    for name in ("Ann", "Bob", "Cem"):
+        record(app, name=name)
+    (tmp_path / "out").mkdir()
+    target = tmp_path / "out" / "q1.csv"
+    target.write_bytes(b"an earlier export\n")
+    with failing_at(app, 2):  # the second batch: the first row is written already
+        result = runner.invoke(args=["withdrawal", "export", "-o", str(target)])
+    assert result.exit_code == 1
+    assert "the database failed during the export" in result.output
+    assert f"{target} was not written" in result.output
+    assert target.read_bytes() == b"an earlier export\n"
+    assert [p.name for p in target.parent.iterdir()] == ["q1.csv"]  # no partial file left
+    result = runner.invoke(args=["withdrawal", "export", "-o", str(target)])
+    assert result.exit_code == 0
+    assert len(target.read_text().splitlines()) == 4
+    assert target.stat().st_mode & 0o777 == 0o600  # personal data: its owner's only

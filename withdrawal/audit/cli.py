@@ -3,12 +3,17 @@ to the extension's command group."""
 
 from __future__ import annotations
 
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import IO
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy.exc import DBAPIError
 
 from ..state import state
 from ..storage.statements import utcnow
@@ -33,18 +38,53 @@ _DATE = click.DateTime(formats=["%Y-%m-%d"])
               help="CSV (cells a spreadsheet would run as formulas are quoted) or JSON Lines.")
 @click.option("--since", type=_DATE, help="First day (YYYY-MM-DD, trader's time zone).")
 @click.option("--until", type=_DATE, help="Last day, included (YYYY-MM-DD).")
-@click.option("--output", "-o", type=click.File("wb"), default="-", show_default=True,
-              help="File to write; - is standard output.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-",
+              show_default=True,
+              help="File to write (only once the export is complete); - is standard output.")
 @with_appcontext
 def export_command(
-    fmt: str, since: datetime | None, until: datetime | None, output: IO[bytes],
+    fmt: str, since: datetime | None, until: datetime | None, output: str,
 ) -> None:
     """Export statements, newest first, as CSV or JSON Lines, in constant memory."""
     filters = Filters(since=since.date() if since else None,
                       until=until.date() if until else None)
-    rows = export_rows(state().engine, filters, Scope(trader_zone(), today()))
-    for chunk in chunks(fmt, rows):
-        output.write(chunk.encode())
+    parts = export_chunks(fmt, filters)
+    try:
+        if output == "-":
+            with click.open_file("-", "wb") as stdout:
+                _write(stdout, parts)
+        else:
+            _write_whole(Path(output), parts)
+    except DBAPIError as exc:
+        where = "standard output is incomplete" if output == "-" else f"{output} was not written"
+        raise click.ClickException(
+            f"the database failed during the export ({exc.orig.__class__.__name__}: "
+            f"{str(exc.orig).strip()}): {where}") from exc
+
+
+def export_chunks(fmt: str, filters: Filters) -> Iterator[str]:
+    """The export of the statements ``filters`` select, in chunks of text."""
+    return chunks(fmt, export_rows(state().engine, filters, Scope(trader_zone(), today())))
+
+
+def _write(stream: IO[bytes], parts: Iterable[str]) -> None:
+    for part in parts:
+        stream.write(part.encode())
+
+
+def _write_whole(path: Path, parts: Iterable[str]) -> None:
+    """Written beside ``path`` (readable by its owner only: it holds personal data) and moved
+    into place once complete: an export that fails half-way leaves no file that looks like a
+    whole one, nor replaces an earlier one."""
+    with tempfile.NamedTemporaryFile("wb", dir=path.parent,
+                                     prefix=f".{path.name}.", delete=False) as partial:
+        try:
+            _write(partial, parts)
+        except BaseException:
+            partial.close()
+            Path(partial.name).unlink()
+            raise
+    os.replace(partial.name, path)
 
 
 @click.command(

@@ -45,9 +45,10 @@ def export_rows(
              .order_by(*paging.order_for(filters).newest_first()))
     with engine.connect() as opened:
         conn = one_snapshot(opened)
-        result = conn.execute(query.execution_options(yield_per=batch or BATCH_SIZE))
-        for part in result.partitions():
-            yield from _rows(conn, part, scope)
+        streamed = conn.execute(query.execution_options(yield_per=batch or BATCH_SIZE))
+        with streamed as result:  # its cursor closed whatever ends the export
+            for part in result.partitions():
+                yield from _rows(conn, part, scope)
 
 
 def _rows(conn: Connection, part: Sequence[Row[Any]], scope: Scope) -> list[StatementRow]:

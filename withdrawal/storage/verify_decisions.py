@@ -39,11 +39,11 @@ COLUMNS = ("submitted_at", "seq", "state", "goods", "refund_due", "withheld", "r
 def decision_problems(conn: Connection) -> Iterator[str]:
     """Problems of the decision index, the first statement's first."""
     checked = 0
-    result = conn.execute(decided_statements().execution_options(yield_per=BATCH))
-    for part in result.partitions():
-        references = [row.reference for row in part]
-        checked += len(references)
-        yield from _batch_problems(conn, references)
+    with conn.execute(decided_statements().execution_options(yield_per=BATCH)) as result:
+        for part in result.partitions():
+            references = [row.reference for row in part]
+            checked += len(references)
+            yield from _batch_problems(conn, references)
     indexed = conn.execute(select(func.count(distinct(line_decisions.c.reference)))).scalar_one()
     if indexed > checked:
         yield from _undecided_with_rows(conn)

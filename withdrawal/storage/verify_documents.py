@@ -90,11 +90,12 @@ class DocumentTally:
         query = (select(documents.c.reference, documents.c.kind, documents.c.sha256,
                         documents.c.content)
                  .where(documents.c.reference.in_(sorted({ref for ref, _kind in wanted}))))
-        for row in conn.execute(query.execution_options(yield_per=STREAM)):
-            if (row.reference, row.kind) in wanted:
-                self.read += 1
-                yield from self._content_problems(row.reference, row.kind, row.sha256,
-                                                  bytes(row.content))
+        with conn.execute(query.execution_options(yield_per=STREAM)) as result:
+            for row in result:
+                if (row.reference, row.kind) in wanted:
+                    self.read += 1
+                    yield from self._content_problems(row.reference, row.kind, row.sha256,
+                                                      bytes(row.content))
 
     def _content_problems(self, reference: str, kind: str, sha256: str,
                           content: bytes) -> Iterator[str]:

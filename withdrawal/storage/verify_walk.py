@@ -90,9 +90,9 @@ def _batches(
     query = select(ledger).order_by(ledger.c.seq)
     if seqs is not None:
         query = query.where(ledger.c.seq >= seqs[0], ledger.c.seq <= seqs[1])
-    result = conn.execute(query.execution_options(yield_per=size))
-    for partition in result.partitions():
-        yield list(partition)
+    with conn.execute(query.execution_options(yield_per=size)) as result:
+        for partition in result.partitions():
+            yield list(partition)
 
 
 def _check_batch(
