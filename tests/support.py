@@ -6,10 +6,11 @@ from __future__ import annotations
 import io
 import json
 import re
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -17,7 +18,7 @@ from typing import Any, TypeVar
 import pypdf
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, event, select, text, update
 
 from withdrawal.state import engine, state
 from withdrawal.statement import LineJSON, StatementContent
@@ -266,3 +267,37 @@ def head_held(app: Flask, seconds: float) -> Iterator[None]:
         yield
     finally:
         holder.join()
+
+
+@contextmanager
+def database_fails_at(app: Flask, marker: str, nth: int = 1) -> Iterator[None]:
+    """The database fails, for real, the ``nth`` statement of the app's engine that holds
+    ``marker``: SQLite interrupts it (a progress handler asks it to), PostgreSQL's session
+    is ended before it runs."""
+    seen: list[str] = []
+    interrupted: list[Any] = []
+    app_engine = engine_of(app)
+
+    def fail(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if marker not in statement:
+            return
+        seen.append(statement)
+        if len(seen) != nth:
+            return
+        dbapi = conn.connection.dbapi_connection
+        if conn.dialect.name == "sqlite":
+            dbapi.set_progress_handler(lambda: 1, 1)
+            interrupted.append(dbapi)
+            return
+        with app_engine.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"),
+                          {"pid": dbapi.info.backend_pid})
+
+    event.listen(app_engine, "before_cursor_execute", fail)
+    try:
+        yield
+    finally:
+        event.remove(app_engine, "before_cursor_execute", fail)
+        for dbapi in interrupted:  # back in the pool (unless it was closed), it works again
+            with suppress(sqlite3.ProgrammingError):
+                dbapi.set_progress_handler(None, 1)

@@ -13,6 +13,7 @@ from typing import TypeVar
 import click
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from . import spool
 from .anchoring.service import anchor_if_due
@@ -63,9 +64,11 @@ def init_db() -> None:
 def verify(jobs: int) -> None:
     """Check the hash chain of statements and events, the search index and the kept documents
     against it, every anchored head (stored anchors, file witnesses, RFC 3161 tokens), and
-    each kept document's bytes and seal; name the first problem of each kind and exit 1."""
+    each kept document's bytes and seal; name the first problem of each kind and exit 1 (exit
+    2: the database failed, nothing was found broken)."""
     seal = Seal.configured()
-    with _progress(state().engine) as advance:
+    failing = _database_failure("verify", "nothing was found broken")
+    with failing, _progress(state().engine) as advance:
         result = verify_chain(state().engine, witness_evidence(config_value("WITNESSES")),
                               check_bytes=True, seal_check=partial(seal_problems, seal=seal),
                               progress=advance, jobs=jobs)
@@ -81,6 +84,24 @@ def verify(jobs: int) -> None:
     if result.documents:
         click.echo(f"OK {result.documents} documents ({result.sealed} sealed)")
     _report_spool()
+
+
+#: The exit status of a command the database failed: not what exit 1 says (a broken chain,
+#: a damaged spool file); run the command again.
+DATABASE_FAILED = 2
+
+
+@contextmanager
+def _database_failure(command: str, meanwhile: str) -> Iterator[None]:
+    """A database that fails the command is said as such, with what stands meanwhile, and
+    exit status 2."""
+    try:
+        yield
+    except DBAPIError as exc:
+        click.echo(f"FAILED {command} could not finish, the database failed "
+                   f"({exc.orig.__class__.__name__}: {str(exc.orig).strip()}); "
+                   f"{meanwhile}: run it again", err=True)
+        raise SystemExit(DATABASE_FAILED) from exc
 
 
 @contextmanager
@@ -114,8 +135,10 @@ def _report_spool() -> None:
 def recover() -> None:
     """Move the statements that waited in the spool (the database could not take them) into
     the chain, keeping their submission time and reference, and queue their acknowledgements
-    for `deliver`. Safe to run again and from several workers at once."""
-    report = recover_spooled()
+    for `deliver`. Safe to run again and from several workers at once. Exit 1: a damaged
+    file; exit 2: the database failed (the rest waits in the spool)."""
+    with _database_failure("recover", "what is not recorded waits in the spool"):
+        report = recover_spooled()
     click.echo(str(report))
     if report.damaged:
         click.echo("DAMAGED " + ", ".join(report.damaged), err=True)

@@ -8,8 +8,6 @@ import csv
 import io
 import json
 import tracemalloc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,8 +16,8 @@ import pytest
 from audit.support import record
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, text
-from support import assessment, engine_of
+from sqlalchemy import event
+from support import assessment, database_fails_at, engine_of
 
 from withdrawal.audit import export, export_rows, paging
 from withdrawal.audit.decisions import Decision, record_decision
@@ -233,31 +231,9 @@ def test_an_export_reads_one_snapshot(app: Flask) -> None:
     assert [row.decision for row in again] == ["undecided", "accepted"]
 
 
-@contextmanager
-def failing_at(app: Flask, nth: int) -> Iterator[None]:
-    """The database fails the export's ``nth`` query of indexed lines, for real: SQLite
-    interrupts it (a progress handler that asks it to), PostgreSQL's session is ended."""
-    seen: list[str] = []
-
-    def fail(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if "FROM withdrawal_statement_lines" not in statement:
-            return
-        seen.append(statement)
-        if len(seen) != nth:
-            return
-        dbapi = conn.connection.dbapi_connection
-        if conn.dialect.name == "sqlite":
-            dbapi.set_progress_handler(lambda: 1, 1)
-            return
-        with engine_of(app).connect() as other:
-            other.execute(text("SELECT pg_terminate_backend(:pid)"),
-                          {"pid": dbapi.info.backend_pid})
-
-    event.listen(engine_of(app), "before_cursor_execute", fail)
-    try:
-        yield
-    finally:
-        event.remove(engine_of(app), "before_cursor_execute", fail)
+def failing_at(app: Flask, nth: int) -> Any:
+    """The database fails the export's ``nth`` query of indexed lines."""
+    return database_fails_at(app, "FROM withdrawal_statement_lines", nth)
 
 
 def test_an_export_the_database_fails_at_once_is_a_503(
