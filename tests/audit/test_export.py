@@ -268,3 +268,13 @@ def test_a_cli_export_that_fails_half_way_leaves_no_file(
     assert result.exit_code == 0
     assert len(target.read_text().splitlines()) == 4
     assert target.stat().st_mode & 0o777 == 0o600  # personal data: its owner's only
+
+
+def test_a_cli_export_to_a_folder_that_is_not_there_says_so(
+    app: Flask, runner: Any, tmp_path: Path,
+) -> None:
+    record(app)
+    result = runner.invoke(args=["withdrawal", "export", "-o", str(tmp_path / "no" / "q.csv")])
+    assert result.exit_code == 1
+    assert f"cannot write {tmp_path / 'no' / 'q.csv'}" in result.output
+    assert "Traceback" not in result.output

@@ -60,6 +60,8 @@ def export_command(
         raise click.ClickException(
             f"the database failed during the export ({exc.orig.__class__.__name__}: "
             f"{str(exc.orig).strip()}): {where}") from exc
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from exc
 
 
 def export_chunks(fmt: str, filters: Filters) -> Iterator[str]:
