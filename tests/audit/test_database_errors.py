@@ -12,6 +12,7 @@ import pytest
 from audit.support import record
 from flask import Flask
 from flask.testing import FlaskClient
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from sqlalchemy import text
 from support import csrf_token, engine_of, head_held
 
@@ -64,6 +65,11 @@ def test_an_api_decision_the_database_refused_is_a_503_with_recorded_false(
     assert response.get_json()["recorded"] is False
     assert "nothing was recorded" in response.get_json()["error"]
     assert decisions(app, reference) == []
+    document = client.get(f"{API}/openapi.json").get_json()
+    answers = document["paths"]["/statements/{reference}/decisions"]["post"]["responses"]
+    schema = {**answers["503"]["content"]["application/json"]["schema"],
+              "components": document["components"]}
+    Draft202012Validator(schema).validate(response.get_json())
 
 
 @pytest.mark.postgres_only

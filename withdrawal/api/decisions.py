@@ -140,6 +140,10 @@ PATHS: dict[str, Any] = {
             "422": error_response("Incomplete or invalid: an unknown outcome or line, a "
                                   "missing reason or amount, a date in the future, or the "
                                   "Idempotency-Key was used for another decision"),
+            "503": error_response("The database refused the request (`recorded`: false, "
+                                  "nothing was recorded) or failed during it (`recorded`: "
+                                  "null: send it again under the same Idempotency-Key); "
+                                  "Retry-After says when"),
         },
     }},
 }

@@ -39,6 +39,9 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "error": {"type": "string"},
             "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+            "recorded": {"type": ["boolean", "null"], "description":
+                         "A 503 only: false when the database refused the request (nothing "
+                         "was recorded), null when it may have been recorded or it read"},
         },
     },
     "Reason": {
