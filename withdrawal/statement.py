@@ -135,6 +135,9 @@ class EventType(enum.StrEnum):
     WEBHOOK_SENT = "webhook-sent"
     WEBHOOK_FAILED = "webhook-failed"
     ACKNOWLEDGEMENT_EML_STORED = "acknowledgement-eml-stored"
+    DECISION_NOTICE_EML_STORED = "decision-notice-eml-stored"
+    """A decision notice kept as sent: ``message_id``, ``sha256`` and the decision's entry
+    (``event_seq``), which names the document (``notice_kind``)."""
     ACKNOWLEDGEMENT_BOUNCED = "acknowledgement-bounced"
     CHAIN_ANCHORED = "chain-anchored"
     ANCHOR_SENT = "anchor-sent"
@@ -198,6 +201,22 @@ class DocumentKind(enum.StrEnum):
     """The acknowledgement's PDF copy, as downloaded and attached."""
     ACKNOWLEDGEMENT_EML = "acknowledgement-eml"
     """The acknowledgement e-mail exactly as sent (RFC 5322)."""
+    DECISION_NOTICE_EML = "decision-notice-eml"
+    """A decision's notice to the consumer exactly as sent, one per decision: kept under
+    :func:`notice_kind` of the decision's entry."""
+
+
+def notice_kind(event_seq: int) -> str:
+    """The kind a decision's notice is kept under: ``decision-notice-eml-<seq>``, ``seq`` the
+    decision's chain entry."""
+    return f"{DocumentKind.DECISION_NOTICE_EML}-{event_seq}"
+
+
+def notice_seq(kind: str) -> int | None:
+    """The decision entry of a notice's kind (None: the kind is no notice's)."""
+    prefix = f"{DocumentKind.DECISION_NOTICE_EML}-"
+    number = kind.removeprefix(prefix)
+    return int(number) if kind.startswith(prefix) and number.isdigit() else None
 
 
 #: The event recorded in the chain, in the same transaction, when a document is kept.

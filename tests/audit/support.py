@@ -4,22 +4,27 @@ back-dated), HTTP Basic credentials, a ledger entry changed behind the app's bac
 from __future__ import annotations
 
 import base64
+import io
 import json
 import secrets
+import zipfile
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import Connection, select, update
 from support import engine_of, statement_content
 
 from withdrawal.statement import (
-    DocumentKind,
+    EventType,
     Purpose,
     StatementContent,
     canonical_json,
     erased_fields,
+    notice_seq,
     sha256_hex,
 )
 from withdrawal.storage.chain import entry_hash, field_digests
@@ -92,11 +97,27 @@ def rehash(conn: Connection, first: int) -> None:
 
 
 def store_document(app: Flask, reference: str, kind: str, data: bytes) -> str:
-    """Keep a document as the app keeps one: with its SHA-256 in a chain event."""
-    keep_document(engine_of(app), reference, DocumentKind(kind), data)
+    """Keep a document as the app keeps one: with its SHA-256 in a chain event (a decision's
+    notice, ``decision-notice-eml-<seq>``, with the decision's entry)."""
+    seq = notice_seq(kind)
+    event = (None if seq is None
+             else (EventType.DECISION_NOTICE_EML_STORED, {"event_seq": seq}))
+    keep_document(engine_of(app), reference, kind, data, event=event)
     return sha256_hex(data)
 
 
 PDF = b"%PDF-1.7\n% a stand-in for the acknowledgement\n%%EOF\n"
 EML = (b"Message-ID: <ack-1@demo.example>\r\nFrom: shop@demo.example\r\n"
        b"To: ann@example.com\r\nSubject: Withdrawal received\r\n\r\nThank you.\r\n")
+
+
+def fetch(auditor: FlaskClient, reference: str, target: Path) -> dict[str, bytes]:
+    response = auditor.get(f"/withdrawal/audit/statements/{reference}/evidence.zip")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    assert response.headers["Content-Disposition"].startswith(
+        f'attachment; filename="{reference}-evidence-')
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    folder = archive.namelist()[0].split("/")[0]
+    assert archive.namelist()[0] == f"{folder}/README.txt"
+    archive.extractall(target / "unzipped")
+    return {name.split("/", 1)[1]: archive.read(name) for name in archive.namelist()}

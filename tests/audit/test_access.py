@@ -27,6 +27,7 @@ ROUTES = [
     ("GET", f"{P}/statements/{REF}/receipt.pdf", 200),
     ("GET", f"{P}/statements/{REF}/receipt-download.pdf", 200),
     ("GET", f"{P}/statements/{REF}/acknowledgement.eml", 200),
+    ("GET", f"{P}/statements/{REF}/decision-notice-1.eml", 200),
     ("GET", f"{P}/statements/{REF}/evidence.zip", 200),
     ("GET", f"{P}/export.csv", 200),
     ("GET", f"{P}/export.jsonl", 200),
@@ -36,7 +37,8 @@ ROUTES = [
 ]
 ENDPOINTS = {
     "overview", "statements", "statement", "decide", "resend", "receipt", "receipt_download",
-    "acknowledgement_eml", "evidence", "export_list", "integrity_page", "verify_now", "static",
+    "acknowledgement_eml", "decision_notice_eml", "evidence", "export_list", "integrity_page",
+    "verify_now", "static",
 }
 
 CASES = [
@@ -58,6 +60,7 @@ def _statement(app: Flask) -> str:
     reference = record(app)
     store_document(app, reference, "receipt-pdf", PDF)
     store_document(app, reference, "acknowledgement-eml", EML)
+    store_document(app, reference, "decision-notice-eml-1", EML)
     return reference
 
 

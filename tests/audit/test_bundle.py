@@ -5,15 +5,13 @@ bundled check.py confirms it and catches a changed file."""
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 from typing import Any
 
-from audit.support import EML, PDF, record, store_document
+from audit.support import EML, PDF, fetch, record, store_document
 from flask import Flask
 from flask.testing import FlaskClient
 from support import engine_of
@@ -26,18 +24,6 @@ from withdrawal.statement import EventType
 from withdrawal.storage.statements import append_event, load_statement
 
 P = "/withdrawal/audit/statements"
-
-
-def fetch(auditor: FlaskClient, reference: str, target: Path) -> dict[str, bytes]:
-    response = auditor.get(f"{P}/{reference}/evidence.zip")
-    assert response.status_code == 200 and response.mimetype == "application/zip"
-    assert response.headers["Content-Disposition"].startswith(
-        f'attachment; filename="{reference}-evidence-')
-    archive = zipfile.ZipFile(io.BytesIO(response.data))
-    folder = archive.namelist()[0].split("/")[0]
-    assert archive.namelist()[0] == f"{folder}/README.txt"
-    archive.extractall(target / "unzipped")
-    return {name.split("/", 1)[1]: archive.read(name) for name in archive.namelist()}
 
 
 def sha(data: bytes) -> str:

@@ -41,6 +41,8 @@ ROUTES = (
      {"download": True}),
     ("/statements/<reference>/acknowledgement.eml", "acknowledgement_eml",
      one.acknowledgement_eml, ("GET",), None),
+    ("/statements/<reference>/decision-notice-<int:seq>.eml", "decision_notice_eml",
+     one.decision_notice_eml, ("GET",), None),
     ("/statements/<reference>/evidence.zip", "evidence", one.evidence, ("GET",), None),
 )
 

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from ..decisions import state_json
-from ..statement import DocumentKind, canonical_json, sha256_hex
+from ..statement import DocumentKind, canonical_json, notice_seq, sha256_hex
 from ..storage.documents import kept_document
 from ..storage.statements import utcnow
 from ..storage.tables import ledger
@@ -32,6 +32,13 @@ from .records import StatementRecord
 
 DOCUMENT_FILES: dict[str, str] = {DocumentKind.RECEIPT_PDF: "receipt.pdf",
                                   DocumentKind.ACKNOWLEDGEMENT_EML: "acknowledgement.eml"}
+
+def document_file(kind: str) -> str:
+    """A kept document's file name in the bundle: ``decision-notice-<seq>.eml`` for a
+    decision's notice."""
+    seq = notice_seq(kind)
+    return f"decision-notice-{seq}.eml" if seq is not None else DOCUMENT_FILES.get(kind, kind)
+
 
 #: Renders README.txt from the bundle's facts (the view passes a Jinja template).
 ReadmeRenderer = Callable[[dict[str, Any]], str]
@@ -63,9 +70,9 @@ def _documents(engine: Engine, record: StatementRecord) -> tuple[dict[str, bytes
     files: dict[str, bytes] = {}
     listed: dict[str, Any] = {}
     for kind, document in sorted(record.documents.items()):
-        content = (kept_document(engine, record.reference, DocumentKind(kind))
+        content = (kept_document(engine, record.reference, kind)
                    if document.available else None)
-        name = DOCUMENT_FILES.get(kind, kind)
+        name = document_file(kind)
         if content is not None:
             files[name] = content
         listed[kind] = {"file": name if content is not None else None,

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from ..statement import CONTENT_FIELD, EventType, content_hash, erased_fields
+from ..statement import CONTENT_FIELD, EventType, content_hash, erased_fields, notice_seq
 from ..storage.decisions import Decided, line_states, load_decided
 from ..storage.statements import events_of
 from ..storage.tables import documents, ledger, outbox, statements
@@ -45,6 +45,12 @@ class StatementRecord:
     key_revoked_at: datetime | None = None
     flags: list[str] = field(default_factory=list)
     decided: Decided | None = None  # the lines with their decisions (storage.decisions)
+
+    @property
+    def notices(self) -> list[tuple[int, Document]]:
+        """The decisions' notices kept as sent (or deleted under retention), by decision."""
+        return sorted((seq, document) for kind, document in self.documents.items()
+                      if (seq := notice_seq(kind)) is not None)
 
 
 def load_record(engine: Engine, reference: str) -> StatementRecord | None:

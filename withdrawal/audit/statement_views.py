@@ -19,7 +19,7 @@ from ..backoffice import record_decision
 from ..decisions import SAME_MEANS, DecisionRefused, InvalidDecision
 from ..i18n import gettext
 from ..state import state
-from ..statement import DocumentKind
+from ..statement import DocumentKind, notice_kind
 from ..storage.documents import kept_document
 from ..storage.statements import utcnow
 from .bundle import bundle_files, bundle_zip
@@ -93,7 +93,7 @@ def resend(reference: str) -> ResponseReturnValue:
     return redirect(url_for(".statement", reference=reference, _anchor="deliveries"))
 
 
-def _document(reference: str, kind: DocumentKind) -> bytes:
+def _document(reference: str, kind: str) -> bytes:
     content = kept_document(state().engine, reference, kind)
     if content is None:
         abort(404)
@@ -113,6 +113,13 @@ def acknowledgement_eml(reference: str) -> ResponseReturnValue:
     content = _document(reference, DocumentKind.ACKNOWLEDGEMENT_EML)
     return Response(content, mimetype="message/rfc822", headers={
         "Content-Disposition": f'attachment; filename="{reference}-acknowledgement.eml"'})
+
+
+def decision_notice_eml(reference: str, seq: int) -> ResponseReturnValue:
+    """The notice of the decision recorded as entry ``seq``, exactly as sent (RFC 822)."""
+    content = _document(reference, notice_kind(seq))
+    return Response(content, mimetype="message/rfc822", headers={
+        "Content-Disposition": f'attachment; filename="{reference}-decision-{seq}.eml"'})
 
 
 def evidence(reference: str) -> ResponseReturnValue:

@@ -69,6 +69,7 @@ EVENTS: Mapping[str, Any] = {
     EventType.WEBHOOK_SENT: _l("Webhook delivered"),
     EventType.WEBHOOK_FAILED: _l("Webhook delivery failed"),
     EventType.ACKNOWLEDGEMENT_EML_STORED: _l("Acknowledgement e-mail stored"),
+    EventType.DECISION_NOTICE_EML_STORED: _l("Decision notice e-mail stored"),
     EventType.ACKNOWLEDGEMENT_BOUNCED: _l("Acknowledgement bounced"),
     EventType.CHAIN_ANCHORED: _l("Chain anchored"),
     EventType.ANCHOR_SENT: _l("Anchor e-mail sent"),

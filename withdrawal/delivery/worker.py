@@ -22,7 +22,14 @@ from ..config import config_value
 from ..receipt.issue import ReceiptCopy, keep_copy, receipt_copy
 from ..signals import receipt_delivered, receipt_failed
 from ..state import state
-from ..statement import CHAIN_REFERENCE, DocumentKind, EventType, Purpose, WebhookEvent
+from ..statement import (
+    CHAIN_REFERENCE,
+    DocumentKind,
+    EventType,
+    Purpose,
+    WebhookEvent,
+    notice_kind,
+)
 from ..storage.chain import lock_head
 from ..storage.documents import keep_with
 from ..storage.statements import (
@@ -153,7 +160,8 @@ def _sent(
 ) -> None:
     """In one transaction under one head lock: the receipt PDF the message carried kept (when
     none was) with its stored event, the outbox entry sent, its sent event and, for the
-    acknowledgement, the e-mail kept byte for byte with its stored event."""
+    acknowledgement and a decision's notice, the e-mail kept byte for byte with its stored
+    event."""
     if not outbox.mark_sent(conn, entry, message.msgId, now, smtp_reply):
         _claim_lost(entry)
     head = lock_head(conn)
@@ -175,16 +183,27 @@ def _sent(
 def _kept_email(
     conn: SAConnection, entry: outbox.Entry, message: FrozenMessage,
 ) -> list[tuple[EventType, dict[str, Any]]]:
-    """The acknowledgement as sent, kept once (the first one sent stays the one kept): its
-    stored event, for the caller to append after the sent event; none for other messages."""
-    if entry.reference is None or entry.purpose != Purpose.ACKNOWLEDGEMENT:
+    """The acknowledgement, or a decision's notice, as sent, kept once (the first one sent
+    stays the one kept): its stored event, for the caller to append after the sent event;
+    none for other messages."""
+    kept = _kept_as(entry)
+    if kept is None or entry.reference is None:
         return []
-    digest = keep_with(conn, entry.reference, DocumentKind.ACKNOWLEDGEMENT_EML,
-                       message.as_bytes())
+    kind, event, data = kept
+    digest = keep_with(conn, entry.reference, kind, message.as_bytes())
     if digest is None:
         return []
-    return [(EventType.ACKNOWLEDGEMENT_EML_STORED,
-             {"message_id": message.msgId, "sha256": digest})]
+    return [(event, {"message_id": message.msgId, "sha256": digest, **data})]
+
+
+def _kept_as(entry: outbox.Entry) -> tuple[str, EventType, dict[str, Any]] | None:
+    """The kind a message is kept under, its stored event and what that event adds."""
+    if entry.purpose == Purpose.ACKNOWLEDGEMENT:
+        return DocumentKind.ACKNOWLEDGEMENT_EML, EventType.ACKNOWLEDGEMENT_EML_STORED, {}
+    if entry.purpose == Purpose.DECISION_NOTICE and entry.event_seq is not None:
+        return (notice_kind(entry.event_seq), EventType.DECISION_NOTICE_EML_STORED,
+                {"event_seq": entry.event_seq})
+    return None
 
 
 def _record_failure(entry: outbox.Entry, exc: Exception) -> bool:

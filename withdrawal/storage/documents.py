@@ -1,8 +1,9 @@
 """Documents kept byte for byte beside a statement (``statement.DocumentKind``): the receipt
-PDF and the acknowledgement e-mail as sent. Kept once: the first of a kind stays the one kept,
-and its SHA-256 goes into the chain in the same transaction (``statement.STORED_EVENTS``), so
-``verify`` names a document swapped or deleted later. Rendering is the ``receipt`` package's;
-storing, reading and checking are here."""
+PDF, the acknowledgement e-mail and each decision's notice as sent. Kept once: the first of a
+kind stays the one kept, and its SHA-256 goes into the chain in the same transaction
+(``statement.STORED_EVENTS``; a notice's ``decision-notice-eml-stored``), so ``verify`` names a
+document swapped or deleted later. Rendering is the ``receipt`` package's; storing, reading and
+checking are here."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ SealCheck = Callable[[bytes], list[str]]
 
 
 def kept_document(
-    engine: Engine | Connection, reference: str, kind: DocumentKind,
+    engine: Engine | Connection, reference: str, kind: str,
 ) -> bytes | None:
     """The document's bytes exactly as kept, or None."""
     query = select(documents.c.content).where(documents.c.reference == reference,
@@ -37,7 +38,7 @@ def kept_document(
 
 
 def keep_document(
-    engine: Engine, reference: str, kind: DocumentKind, content: bytes, *,
+    engine: Engine, reference: str, kind: str, content: bytes, *,
     event: tuple[EventType, Mapping[str, Any]] | None = None,
 ) -> bytes:
     """Keep ``content`` unless a document of this kind is already kept, and append its stored
@@ -59,7 +60,7 @@ def keep_document(
 
 
 def keep_with(
-    conn: Connection, reference: str, kind: DocumentKind, content: bytes,
+    conn: Connection, reference: str, kind: str, content: bytes,
 ) -> str | None:
     """Inside a transaction that holds the head lock: keep ``content`` unless a document of
     this kind is kept already; returns its SHA-256, for the stored event the caller appends

@@ -16,11 +16,12 @@ from typing import Any
 
 from sqlalchemy import Connection, func, literal, select, tuple_
 
-from ..statement import STORED_EVENTS, DocumentKind, EventType
+from ..statement import STORED_EVENTS, DocumentKind, EventType, notice_kind
 from .documents import SealCheck, is_sealed
 from .tables import documents, ledger
 
 _KIND_OF_EVENT = {str(event): str(kind) for kind, event in STORED_EVENTS.items()}
+_KIND_OF_EVENT[EventType.DECISION_NOTICE_EML_STORED] = DocumentKind.DECISION_NOTICE_EML
 
 #: Documents read at a time when their bytes are checked (each may be megabytes).
 STREAM = 4
@@ -37,10 +38,14 @@ class StoredEvent:
 
     @classmethod
     def of(cls, row: Any, body: dict[str, Any]) -> StoredEvent | None:
-        kind = _KIND_OF_EVENT.get(str(body.get("type")))
+        kind, data = _KIND_OF_EVENT.get(str(body.get("type"))), body.get("data")
         if kind is None:
             return None
-        return cls(row.seq, row.reference, kind, str((body.get("data") or {}).get("sha256")))
+        data = data if isinstance(data, dict) else {}
+        if kind == DocumentKind.DECISION_NOTICE_EML:  # one per decision: named by its entry
+            seq = data.get("event_seq")
+            kind = notice_kind(seq) if isinstance(seq, int) else f"{kind}-{seq}"
+        return cls(row.seq, row.reference, kind, str(data.get("sha256")))
 
 
 class DocumentTally:
