@@ -33,6 +33,7 @@ from .records import StatementRecord
 DOCUMENT_FILES: dict[str, str] = {DocumentKind.RECEIPT_PDF: "receipt.pdf",
                                   DocumentKind.ACKNOWLEDGEMENT_EML: "acknowledgement.eml"}
 
+
 def document_file(kind: str) -> str:
     """A kept document's file name in the bundle: ``decision-notice-<seq>.eml`` for a
     decision's notice."""
