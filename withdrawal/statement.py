@@ -206,9 +206,9 @@ class DocumentKind(enum.StrEnum):
     :func:`notice_kind` of the decision's entry."""
 
 
-def notice_kind(event_seq: int) -> str:
+def notice_kind(event_seq: object) -> str:
     """The kind a decision's notice is kept under: ``decision-notice-eml-<seq>``, ``seq`` the
-    decision's chain entry."""
+    decision's chain entry (as a stored event names it, whatever it holds)."""
     return f"{DocumentKind.DECISION_NOTICE_EML}-{event_seq}"
 
 

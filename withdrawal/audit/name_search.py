@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import ColumnElement, Engine, column, literal_column, select, table, text
+from sqlalchemy import ColumnElement, Engine, column, literal_column, select, table
 
 from ..storage.tables import NAME_SEARCH, statements
+from ..storage.verify_names import has_name_table
 
 #: Characters the FTS5 trigram tokenizer needs to find a phrase.
 SHORTEST = 3
@@ -26,12 +27,9 @@ _found: WeakKeyDictionary[Engine, bool] = WeakKeyDictionary()
 
 def has_trigram_table(engine: Engine) -> bool:
     """Whether this SQLite database has the FTS5 trigram table (asked once per engine)."""
-    if engine.dialect.name != "sqlite":
-        return False
     if engine not in _found:
-        query = text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name")
         with engine.connect() as conn:
-            _found[engine] = conn.execute(query, {"name": NAME_SEARCH}).first() is not None
+            _found[engine] = has_name_table(conn)
     return _found[engine]
 
 

@@ -43,8 +43,7 @@ class StoredEvent:
             return None
         data = data if isinstance(data, dict) else {}
         if kind == DocumentKind.DECISION_NOTICE_EML:  # one per decision: named by its entry
-            seq = data.get("event_seq")
-            kind = notice_kind(seq) if isinstance(seq, int) else f"{kind}-{seq}"
+            kind = notice_kind(data.get("event_seq"))
         return cls(row.seq, row.reference, kind, str(data.get("sha256")))
 
 
