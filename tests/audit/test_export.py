@@ -16,13 +16,15 @@ import pytest
 from audit.support import record
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
+from sqlalchemy import event, insert
 from support import assessment, database_fails_at, engine_of
 
+from withdrawal import backoffice
 from withdrawal.audit import export, export_rows, paging
 from withdrawal.audit.decisions import Decision, record_decision
 from withdrawal.audit.queries import Delivery, Filters, Scope, StatementRow
 from withdrawal.audit.retention import erase_statement
+from withdrawal.storage.tables import outbox
 
 P = "/withdrawal/audit"
 
@@ -84,22 +86,23 @@ def test_export_with_invalid_filters_is_refused(auditor: FlaskClient) -> None:
 def test_export_streams_batches_from_the_indexes(
     app: Flask, auditor: FlaskClient, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """One query streamed in batches; no statement's entry body is read (none is decided)."""
+    """One query streamed in batches (a row per line); no statement's entry body is read
+    (none is decided), and no query per batch for what the indexes hold."""
     monkeypatch.setattr(export_rows, "BATCH_SIZE", 2)
     made = [record(app, statuses=["withdrawable", "excluded"]) for _ in range(5)]
     batches: list[int] = []
-    original = export_rows._rows
+    original = export_rows._add_decisions
 
-    def counting(conn: Any, part: Any, scope: Any) -> list[StatementRow]:
-        batches.append(len(part))
-        return original(conn, part, scope)
+    def counting(conn: Any, decided: Any) -> None:
+        batches.append(len(decided))
+        original(conn, decided)
 
     seen: list[str] = []
 
     def remember(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         seen.append(statement)
 
-    monkeypatch.setattr(export_rows, "_rows", counting)
+    monkeypatch.setattr(export_rows, "_add_decisions", counting)
     event.listen(engine_of(app), "before_cursor_execute", remember)
     try:
         rows = rows_of(auditor.get(f"{P}/export.csv"))
@@ -107,8 +110,43 @@ def test_export_streams_batches_from_the_indexes(
         event.remove(engine_of(app), "before_cursor_execute", remember)
     assert [r["reference"] for r in rows] == list(reversed(made))
     assert rows[0]["lines"] == "Licence key 1 [withdrawable] | Licence key 2 [excluded]"
-    assert batches == [2, 2, 1]
+    assert batches == [0, 0, 0]  # three batches (2, 2, 1), none with a decided statement
     assert not any("withdrawal_ledger.body" in statement for statement in seen)
+    assert len([s for s in seen if "withdrawal_statement_lines" in s]) == 1
+    assert not any("withdrawal_outbox.reference IN" in statement for statement in seen)
+
+
+def test_export_rows_carry_each_lines_state_and_the_latest_acknowledgement(
+    app: Flask, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A statement's rows (one per line) become one row, across the stream's batches; a
+    statement without lines keeps its "*" decision; the latest outbox entry is its delivery."""
+    monkeypatch.setattr(export_rows, "BATCH_SIZE", 1)
+    few = record(app, statuses=["withdrawable", "excluded", "withdrawable"])
+    none = record(app, lines=[])
+    with app.app_context():
+        backoffice.record_decision(few, "accepted", ["2"], by="clara")
+    record_decision(engine_of(app), none, Decision("rejected", by="clara", reason="late"))
+    with engine_of(app).begin() as conn:
+        conn.execute(insert(outbox), [
+            {"reference": few, "purpose": "acknowledgement", "recipient": "a@example.com",
+             "status": status, "attempts": 1, "next_attempt_at": datetime.now(UTC),
+             "created_at": datetime.now(UTC), "message_id": f"<{status}@x>"}
+            for status in ("failed", "sent")])
+    scope = Scope(_zone(), _today())
+    rows = {row.reference: row for row in
+            export_rows.export_rows(engine_of(app), Filters(), scope, batch=1)}
+    assert [line["state"] for line in rows[few].lines] == ["undecided", "accepted", "undecided"]
+    assert {line: data["state"] for line, data in rows[few].line_states.items()} == {
+        "1": "undecided", "2": "accepted", "3": "undecided"}
+    assert rows[few].decision == "mixed" and rows[few].refund_due is not None
+    latest = rows[few].delivery
+    assert latest is not None and latest.message_id == "<sent@x>"
+    assert rows[none].lines == [] and list(rows[none].line_states) == ["*"]
+    assert rows[none].decision == "rejected"
+    pending = rows[none].delivery
+    assert pending is not None and pending.status == "pending"
+    assert [d["outcome"] for d in rows[none].decisions] == ["rejected"]
 
 
 def test_export_rows_are_the_rows_the_entries_give(app: Flask) -> None:
@@ -144,7 +182,7 @@ def _row(n: int) -> StatementRow:
         flags=[], lines=[{"title": "T" * 40, "quantity": 1, "status": "withdrawable"}],
         description="", erased=False, decision="undecided", refund_due=None,
         refunded_on=None, key_revoked_at=None,
-        delivery=Delivery("sent", 1, None, "<m@x>", None, 1),
+        delivery=Delivery("sent", 1, None, "<m@x>", None),
     )
 
 
@@ -231,9 +269,12 @@ def test_an_export_reads_one_snapshot(app: Flask) -> None:
     assert [row.decision for row in again] == ["undecided", "accepted"]
 
 
-def failing_at(app: Flask, nth: int) -> Any:
-    """The database fails the export's ``nth`` query of indexed lines."""
-    return database_fails_at(app, "FROM withdrawal_statement_lines", nth)
+def failing_at(app: Flask, query: str) -> Any:
+    """The database fails the export's streamed query (``"rows"``) or its first query of a
+    batch's decision events (``"decisions"``)."""
+    marker = {"rows": "JOIN withdrawal_statement_lines",
+              "decisions": "withdrawal_ledger.kind = "}[query]
+    return database_fails_at(app, marker)
 
 
 def test_an_export_the_database_fails_at_once_is_a_503(
@@ -241,7 +282,7 @@ def test_an_export_the_database_fails_at_once_is_a_503(
 ) -> None:
     """The first chunk is made before the answer: no 200 cut off before its first row."""
     record(app)
-    with failing_at(app, 1):
+    with failing_at(app, "rows"):
         response = auditor.get(f"{P}/export.csv")
     assert response.status_code == 503
     assert "Not available right now" in response.get_data(as_text=True)
@@ -252,12 +293,12 @@ def test_a_cli_export_that_fails_half_way_leaves_no_file(
 ) -> None:
     monkeypatch.setattr(export_rows, "BATCH_SIZE", 1)
     monkeypatch.setattr(export, "CHUNK_SIZE", 1)  # each row written as it comes
-    for name in ("Ann", "Bob", "Cem"):
-        record(app, name=name)
+    first, *_ = [record(app, name=name) for name in ("Ann", "Bob", "Cem")]
+    record_decision(engine_of(app), first, Decision("accepted", by="clara"))
     (tmp_path / "out").mkdir()
     target = tmp_path / "out" / "q1.csv"
     target.write_bytes(b"an earlier export\n")
-    with failing_at(app, 2):  # the second batch: the first row is written already
+    with failing_at(app, "decisions"):  # Ann's, the last batch: two rows are written already
         result = runner.invoke(args=["withdrawal", "export", "-o", str(target)])
     assert result.exit_code == 1
     assert "the database failed during the export" in result.output

@@ -147,7 +147,6 @@ class Delivery:
     sent_at: datetime | None
     message_id: str | None
     last_error: str | None
-    entries: int
 
 
 @dataclass
@@ -251,15 +250,10 @@ def deliveries_on(conn: Connection, references: Sequence[str]) -> dict[str, Deli
                              outbox.c.purpose == "acknowledgement")
         .order_by(outbox.c.id)
     )
-    found: dict[str, Delivery] = {}
-    for entry in conn.execute(query):
-        earlier = found.get(entry.reference)
-        found[entry.reference] = Delivery(
-            status=entry.status, attempts=entry.attempts, sent_at=entry.sent_at,
-            message_id=entry.message_id, last_error=entry.last_error,
-            entries=(earlier.entries if earlier else 0) + 1,
-        )
-    return found
+    return {entry.reference: Delivery(status=entry.status, attempts=entry.attempts,
+                                      sent_at=entry.sent_at, message_id=entry.message_id,
+                                      last_error=entry.last_error)
+            for entry in conn.execute(query)}  # in order of id: the latest entry stays
 
 
 def fetch(engine: Engine, query: Select[Any]) -> list[StatementRow]:

@@ -6,10 +6,11 @@ spool, ``withdrawal/spool.py``)."""
 from __future__ import annotations
 
 import math
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, ExceptionContext, create_engine, event, make_url
 
 #: Seconds allowed by default (``WITHDRAWAL_DATABASE_TIMEOUT``).
 DEFAULT_TIMEOUT = 5.0
@@ -29,8 +30,10 @@ def make_engine(url: str, timeout: float = DEFAULT_TIMEOUT) -> Engine:
         engine = create_engine(url, connect_args={"timeout": timeout})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_timeout=timeout,
-                         connect_args=_postgres_timeouts(url, timeout))
+    engine = create_engine(url, pool_pre_ping=True, pool_timeout=timeout,
+                           connect_args=_postgres_timeouts(url, timeout))
+    event.listen(engine, "handle_error", _close_lost_cursor)
+    return engine
 
 
 def _postgres_timeouts(url: str, timeout: float) -> dict[str, Any]:
@@ -45,6 +48,18 @@ def _postgres_timeouts(url: str, timeout: float) -> dict[str, Any]:
         "connect_timeout": max(2, math.ceil(timeout)),
         "options": f"{options} -c statement_timeout={milliseconds}".strip(),
     }
+
+
+def _close_lost_cursor(context: ExceptionContext) -> None:
+    """Close the cursor of a statement whose connection was lost. SQLAlchemy leaves it to the
+    garbage collector then, and a streamed query's server-side cursor warns that it was
+    deleted while open. (The context's own ``cursor`` is not set in SQLAlchemy 2.1: the
+    execution context's is.)"""
+    executed = context.execution_context
+    cursor = getattr(executed, "cursor", None)
+    if context.is_disconnect and cursor is not None:
+        with suppress(Exception):  # the connection is gone: nothing to tell the server
+            cursor.close()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
