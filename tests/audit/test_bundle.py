@@ -14,6 +14,7 @@ from typing import Any
 from audit.support import EML, PDF, fetch, record, store_document
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 from support import engine_of
 
 from withdrawal.audit import bundle_check
@@ -21,6 +22,7 @@ from withdrawal.audit.decisions import Decision, record_decision
 from withdrawal.audit.integrity import verify_and_store
 from withdrawal.audit.retention import erase_statement
 from withdrawal.statement import EventType
+from withdrawal.storage.documents import keep_document
 from withdrawal.storage.statements import append_event, load_statement
 
 P = "/withdrawal/audit/statements"
@@ -125,3 +127,35 @@ def test_bundle_of_an_erased_statement_still_checks(
     assert manifest["documents"]["receipt-pdf"] == {"file": None, "sha256": sha(PDF)}
     assert bundle_check.main(folder_of(tmp_path)) == 0
     assert "personal data was erased" in capsys.readouterr().out
+
+
+def test_a_bundle_is_one_instant_of_the_record(
+    app: Flask, auditor: FlaskClient, tmp_path: Path,
+) -> None:
+    """A document kept, with its event, while the bundle is being built is in none of its
+    files: before, the record's documents were read before events.json, so the bundle listed
+    a receipt-pdf-stored event whose PDF it neither held nor named."""
+    reference = record(app)
+    events_query = 'withdrawal_ledger.kind = '
+    seen: list[str] = []
+
+    def keep_meanwhile(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if events_query not in statement or "FROM withdrawal_documents" in statement:
+            return
+        seen.append(statement)
+        if len(seen) == 2:  # events.json's query, after the record's documents were read
+            keep_document(engine_of(app), reference, "receipt-pdf", PDF)
+
+    event.listen(engine_of(app), "before_cursor_execute", keep_meanwhile)
+    try:
+        files = fetch(auditor, reference, tmp_path / "during")
+    finally:
+        event.remove(engine_of(app), "before_cursor_execute", keep_meanwhile)
+    assert len(seen) >= 2
+    types = [e["type"] for e in json.loads(files["events.json"])]
+    assert EventType.RECEIPT_PDF_STORED not in types
+    assert "receipt.pdf" not in files
+    assert "receipt-pdf" not in json.loads(files["manifest.json"])["documents"]
+    after = fetch(auditor, reference, tmp_path / "after")
+    assert EventType.RECEIPT_PDF_STORED in [e["type"] for e in json.loads(after["events.json"])]
+    assert after["receipt.pdf"] == PDF

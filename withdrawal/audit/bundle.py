@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, select
 
 from ..decisions import state_json
 from ..statement import DocumentKind, canonical_json, notice_seq, sha256_hex
@@ -49,12 +49,11 @@ def _pretty(value: Any) -> bytes:
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True).encode() + b"\n"
 
 
-def events_json(engine: Engine, reference: str) -> list[dict[str, Any]]:
+def events_json(conn: Connection, reference: str) -> list[dict[str, Any]]:
     """Each event of the statement with the header its hash covers."""
-    with engine.connect() as conn:
-        rows = conn.execute(select(ledger).where(ledger.c.reference == reference,
-                                                 ledger.c.kind == "event")
-                            .order_by(ledger.c.seq)).all()
+    rows = conn.execute(select(ledger).where(ledger.c.reference == reference,
+                                             ledger.c.kind == "event")
+                        .order_by(ledger.c.seq)).all()
     events = []
     for row in rows:
         body = json.loads(row.body)
@@ -67,11 +66,12 @@ def events_json(engine: Engine, reference: str) -> list[dict[str, Any]]:
     return events
 
 
-def _documents(engine: Engine, record: StatementRecord) -> tuple[dict[str, bytes], dict[str, Any]]:
+def _documents(conn: Connection, record: StatementRecord,
+               ) -> tuple[dict[str, bytes], dict[str, Any]]:
     files: dict[str, bytes] = {}
     listed: dict[str, Any] = {}
     for kind, document in sorted(record.documents.items()):
-        content = (kept_document(engine, record.reference, kind)
+        content = (kept_document(conn, record.reference, kind)
                    if document.available else None)
         name = document_file(kind)
         if content is not None:
@@ -82,22 +82,24 @@ def _documents(engine: Engine, record: StatementRecord) -> tuple[dict[str, bytes
 
 
 def bundle_files(
-    engine: Engine, record: StatementRecord, *, by: str, readme: ReadmeRenderer,
+    conn: Connection, record: StatementRecord, *, by: str, readme: ReadmeRenderer,
     now: datetime | None = None,
 ) -> dict[str, bytes]:
-    """The bundle's files by name (everything but the ZIP container)."""
+    """The bundle's files by name (everything but the ZIP container). ``conn`` is the one
+    ``record`` was read on, in ``one_snapshot``: every file then shows the same instant of the
+    record (no event whose document the bundle lacks, no anchor newer than its events)."""
     files = {
         "statement.json": canonical_json(record.content),
         "chain-entry.json": canonical_json(record.proof.header),
         "chain-proof.json": _pretty(record.proof.as_json()),
-        "events.json": _pretty(events_json(engine, record.reference)),
+        "events.json": _pretty(events_json(conn, record.reference)),
         "check.py": Path(__file__).with_name("bundle_check.py").read_bytes(),
     }
-    documents, listed = _documents(engine, record)
+    documents, listed = _documents(conn, record)
     files.update(documents)
-    anchored, anchor = anchor_files(engine, record.seq)
+    anchored, anchor = anchor_files(conn, record.seq)
     files.update(anchored)
-    facts = _facts(engine, record, by=by, now=now or utcnow(), documents=listed)
+    facts = _facts(conn, record, by=by, now=now or utcnow(), documents=listed)
     facts["anchor"] = anchor
     facts["files"] = {name: sha256_hex(content) for name, content in sorted(files.items())}
     files["manifest.json"] = _pretty(facts)
@@ -109,11 +111,11 @@ def bundle_files(
 
 
 def _facts(
-    engine: Engine, record: StatementRecord, *, by: str, now: datetime,
+    conn: Connection, record: StatementRecord, *, by: str, now: datetime,
     documents: dict[str, Any],
 ) -> dict[str, Any]:
     """What manifest.json and README.txt state about the statement and its export."""
-    check = latest_check(engine)
+    check = latest_check(conn)
     return {
         "reference": record.reference, "exported_at": now.isoformat(), "exported_by": by,
         "submitted_at": record.content.get("submitted_at") or record.submitted_at.isoformat(),

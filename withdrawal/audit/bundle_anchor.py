@@ -12,22 +12,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
 from ..statement import canonical_json
 from ..storage.anchors import Anchor, anchor_covering
+from ..storage.engine import Source, connected
 from ..storage.tables import ledger
 from .proof import entry_header
 
 
-def anchor_files(engine: Engine, seq: int) -> tuple[dict[str, bytes], dict[str, Any] | None]:
+def anchor_files(source: Source, seq: int) -> tuple[dict[str, bytes], dict[str, Any] | None]:
     """The anchor's files by name, and what manifest.json says about it (None: no anchor
     covers entry ``seq`` yet)."""
-    anchor = anchor_covering(engine, seq)
+    anchor = anchor_covering(source, seq)
     if anchor is None:
         return {}, None
     files = {"anchor.json": canonical_json(anchor.as_json()),
-             "anchor-path.json": canonical_json(_path(engine, seq, anchor))}
+             "anchor-path.json": canonical_json(_path(source, seq, anchor))}
     tokens = {}
     for number, (url, token) in enumerate(sorted(anchor.tokens.items()), start=1):
         name = f"anchor-token-{number}.tsr"
@@ -43,10 +44,10 @@ def anchor_files(engine: Engine, seq: int) -> tuple[dict[str, bytes], dict[str, 
     }
 
 
-def _path(engine: Engine, seq: int, anchor: Anchor) -> list[dict[str, Any]]:
+def _path(source: Source, seq: int, anchor: Anchor) -> list[dict[str, Any]]:
     query = (select(ledger).where(ledger.c.seq > seq, ledger.c.seq <= anchor.head_seq)
              .order_by(ledger.c.seq))
-    with engine.connect() as conn:
+    with connected(source) as conn:
         return [entry_header(row) for row in conn.execute(query)]
 
 

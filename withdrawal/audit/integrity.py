@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, insert, select
 
 from ..storage.anchors import WitnessEvidence
+from ..storage.engine import Source, connected
 from ..storage.statements import utcnow
 from ..storage.tables import verifications
 from ..storage.verify import verify_chain
@@ -46,14 +47,14 @@ def verify_and_store(
     return check
 
 
-def latest_checks(engine: Engine, limit: int = 1) -> list[CheckResult]:
+def latest_checks(source: Source, limit: int = 1) -> list[CheckResult]:
     """The most recent results, newest first."""
     query = select(verifications).order_by(verifications.c.id.desc()).limit(limit)
-    with engine.connect() as conn:
+    with connected(source) as conn:
         return [CheckResult(r.checked_at, r.ok, r.statements, r.entries, r.problem,
                             r.checked_by) for r in conn.execute(query)]
 
 
-def latest_check(engine: Engine) -> CheckResult | None:
-    found = latest_checks(engine, 1)
+def latest_check(source: Source) -> CheckResult | None:
+    found = latest_checks(source, 1)
     return found[0] if found else None

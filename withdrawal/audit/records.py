@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, select
 
 from ..statement import CONTENT_FIELD, EventType, content_hash, erased_fields, notice_seq
 from ..storage.decisions import Decided, line_states, load_decided
+from ..storage.engine import Source, connected
 from ..storage.statements import events_of
 from ..storage.tables import documents, ledger, outbox, statements
 from .proof import EntryProof, prove_entry
@@ -53,9 +54,10 @@ class StatementRecord:
                       if (seq := notice_seq(kind)) is not None)
 
 
-def load_record(engine: Engine, reference: str) -> StatementRecord | None:
-    """The statement's whole record, or None when there is no such statement."""
-    with engine.connect() as conn:
+def load_record(source: Source, reference: str) -> StatementRecord | None:
+    """The statement's whole record, or None when there is no such statement. Its parts are
+    read on one connection: given ``one_snapshot``'s, they are one instant of the record."""
+    with connected(source) as conn:
         row = conn.execute(
             select(statements, ledger.c.body, ledger.c.erased)
             .join(ledger, ledger.c.seq == statements.c.seq)
@@ -68,8 +70,8 @@ def load_record(engine: Engine, reference: str) -> StatementRecord | None:
         record = _record(row, proof)
         record.deliveries = _deliveries(conn, reference)
         _add_decision(conn, record)
-    record.events = events_of(engine, reference)
-    record.documents = _documents(engine, reference, record.events)
+        record.events = events_of(conn, reference)
+        record.documents = _documents(conn, reference, record.events)
     return record
 
 
@@ -104,17 +106,15 @@ def _add_decision(conn: Connection, record: StatementRecord) -> None:
 
 
 def _documents(
-    engine: Engine, reference: str, events: list[dict[str, Any]],
+    conn: Connection, reference: str, events: list[dict[str, Any]],
 ) -> dict[str, Document]:
     found = {kind: Document(kind, sha, 0, None, False)
              for kind, sha in erased_documents(events).items()}
     query = (select(documents.c.kind, documents.c.sha256, documents.c.created_at,
                     documents.c.content)
              .where(documents.c.reference == reference))
-    with engine.connect() as conn:
-        for row in conn.execute(query):
-            found[row.kind] = Document(row.kind, row.sha256, len(row.content), row.created_at,
-                                       True)
+    for row in conn.execute(query):
+        found[row.kind] = Document(row.kind, row.sha256, len(row.content), row.created_at, True)
     return found
 
 

@@ -21,6 +21,7 @@ from ..i18n import gettext
 from ..state import state
 from ..statement import DocumentKind, notice_kind
 from ..storage.documents import kept_document
+from ..storage.engine import one_snapshot
 from ..storage.statements import utcnow
 from .bundle import bundle_files, bundle_zip
 from .context import auditor_name
@@ -124,10 +125,13 @@ def decision_notice_eml(reference: str, seq: int) -> ResponseReturnValue:
 
 def evidence(reference: str) -> ResponseReturnValue:
     """The evidence bundle: a ZIP anyone can check without this software."""
-    record = _record_or_404(reference)
     now = utcnow()
-    files = bundle_files(state().engine, record, by=auditor_name(), now=now,
-                         readme=_readme)
+    with state().engine.connect() as opened:
+        conn = one_snapshot(opened)  # the record and every file: one instant of the record
+        record = load_record(conn, reference)
+        if record is None:
+            abort(404)
+        files = bundle_files(conn, record, by=auditor_name(), now=now, readme=_readme)
     name = f"{reference}-evidence-{now.strftime('%Y%m%dT%H%M%SZ')}"
     return Response(bundle_zip(files, name, now), mimetype="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{name}.zip"'})

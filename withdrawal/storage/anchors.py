@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, insert, select
 
 from ..statement import CHAIN_REFERENCE, EventType, Purpose, sha256_hex
 from .chain import lock_head
+from .engine import Source, connected
 from .statements import append_event, utcnow
 from .tables import anchors, chain_head, ledger, outbox
 
@@ -130,9 +131,9 @@ def latest_anchor(engine: Engine) -> Anchor | None:
     return _anchor(row) if row is not None else None
 
 
-def anchor_covering(engine: Engine, seq: int) -> Anchor | None:
+def anchor_covering(source: Source, seq: int) -> Anchor | None:
     """The first anchor whose head is entry ``seq`` or a later one (it proves that entry)."""
-    with engine.connect() as conn:
+    with connected(source) as conn:
         row = conn.execute(select(anchors).where(anchors.c.head_seq >= seq)
                            .order_by(anchors.c.head_seq, anchors.c.id).limit(1)).first()
     return _anchor(row) if row is not None else None

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..statement import STORED_EVENTS, DocumentKind, EventType, sha256_hex
 from .chain import lock_head
+from .engine import Source, connected
 from .statements import append_events, utcnow
 from .tables import documents
 
@@ -24,16 +25,13 @@ SealCheck = Callable[[bytes], list[str]]
 
 
 def kept_document(
-    engine: Engine | Connection, reference: str, kind: str,
+    source: Source, reference: str, kind: str,
 ) -> bytes | None:
     """The document's bytes exactly as kept, or None."""
     query = select(documents.c.content).where(documents.c.reference == reference,
                                               documents.c.kind == str(kind))
-    if isinstance(engine, Connection):
-        content = engine.execute(query).scalar_one_or_none()
-    else:
-        with engine.connect() as conn:
-            content = conn.execute(query).scalar_one_or_none()
+    with connected(source) as conn:
+        content = conn.execute(query).scalar_one_or_none()
     return bytes(content) if content is not None else None
 
 

@@ -6,7 +6,8 @@ spool, ``withdrawal/spool.py``)."""
 from __future__ import annotations
 
 import math
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+#: What a reader reads from: an engine (a connection of its own) or a connection already open
+#: (its transaction, e.g. ``one_snapshot``'s, shared with the caller's other reads).
+Source = Engine | Connection
+
+
+@contextmanager
+def connected(source: Source) -> Iterator[Connection]:
+    """A connection of ``source``: itself when it is one (left open), else a new one."""
+    if isinstance(source, Connection):
+        yield source
+        return
+    with source.connect() as conn:
+        yield conn
 
 
 def one_snapshot(conn: Connection) -> Connection:

@@ -23,6 +23,7 @@ from ..statement import (
     is_erased,
 )
 from .chain import Entry, append, lock_head
+from .engine import Source, connected
 from .hours import count_statement
 from .tables import ledger, outbox, statement_lines, statements
 
@@ -302,9 +303,9 @@ def append_events(
     return seqs
 
 
-def events_of(engine: Engine, reference: str) -> list[dict[str, Any]]:
+def events_of(source: Source, reference: str) -> list[dict[str, Any]]:
     """The statement's events in chain order: seq, recorded_at, type, data, hash."""
-    with engine.connect() as conn:
+    with connected(source) as conn:
         rows = conn.execute(
             select(ledger).where(ledger.c.reference == reference, ledger.c.kind == "event")
             .order_by(ledger.c.seq)
