@@ -24,6 +24,7 @@ from support import pdf_text, squash
 from withdrawal.eligibility import STATUS_MESSAGES
 from withdrawal.eligibility import model as eligibility_model
 from withdrawal.receipt import pdf as receipt_pdf
+from withdrawal.receipt import receipt_context, receipt_lines
 from withdrawal.receipt.pdf import attachment_name, render_receipt_pdf
 from withdrawal.statement import canonical_json
 
@@ -317,7 +318,8 @@ def test_every_string_the_receipt_translates_is_extractable(
     statement["lines"][1]["assessment"]["policy_deadline"] = "2027-01-01T00:00:00+01:00"
     for case in (statement, unmatched_statement):
         render_receipt_pdf(case, statement_hash="0" * 64, gettext=recording, locale="en")
-    extracted = {message for _, message, _, _ in extract_from_file("python", receipt_pdf.__file__)}
+    extracted = {message for module in (receipt_pdf, receipt_lines, receipt_context)
+                 for _, message, _, _ in extract_from_file("python", str(module.__file__))}
     reasons = {r["message"] for line in statement["lines"] for r in line["assessment"]["reasons"]}
     statuses = set(STATUS_MESSAGES.values())  # shared with the pages, extracted with N_
     assert asked - reasons - statuses <= extracted
@@ -327,7 +329,8 @@ def test_every_string_the_receipt_translates_is_extractable(
     assert statuses <= marked
 
 
-@pytest.mark.parametrize("module", ["pdf", "fonts", "modelform"])
+@pytest.mark.parametrize("module", ["pdf", "receipt_lines", "receipt_context", "fonts",
+                                    "modelform"])
 def test_document_modules_do_not_import_flask(module: str) -> None:
     tree = ast.parse((REPO / "withdrawal" / "receipt" / f"{module}.py").read_text())
     imported = {
