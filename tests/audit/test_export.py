@@ -151,7 +151,8 @@ def test_export_rows_carry_each_lines_state_and_the_latest_acknowledgement(
 
 def test_export_rows_are_the_rows_the_entries_give(app: Flask) -> None:
     """The indexes give every exported field the statements' entries give (``iter_rows``
-    reads those): multi-line, unmatched, decided, erased statements and wildcards alike."""
+    reads those): multi-line, unmatched, decided, refunded, overdue, erased statements and
+    wildcards alike, under every kind of filter the list has."""
     many = [{"line_id": str(n), "title": f"Item {n}", "quantity": n,
              "unit_price": "1.00", "kind": "digital-content",
              "assessment": {**assessment(str(n), "withdrawable"),
@@ -161,17 +162,32 @@ def test_export_rows_are_the_rows_the_entries_give(app: Flask) -> None:
     record(app, lines=many)
     record(app, order_matched=False, name="=cmd")
     erased = record(app, name="Erin")
+    refunded = record(app, name="Rina", statuses=["withdrawable", "withdrawable"])
+    late = record(app, name="Otto", days_ago=40)
     record_decision(engine_of(app), decided, Decision("accepted", by="clara"))
     with engine_of(app).begin() as conn:
         erase_statement(conn, erased, {"retention": "1d", "cutoff": "2026-01-01T00:00:00Z"})
+    with app.app_context():
+        backoffice.record_decision(refunded, "accepted", ["1", "2"], by="clara")
+        backoffice.record_decision(refunded, "refunded", ["1"], amount="19.99", by="clara")
+        backoffice.record_decision(late, "accepted", ["1"], by="clara")  # the refund overdue
     scope = Scope(_zone(), _today())
-    for filters in (Filters(), Filters(decision="accepted"), Filters(matched=False)):
+    every_filter = (Filters(), Filters(decision="accepted"), Filters(matched=False),
+                    Filters(decision="undecided"), Filters(decision="refunded"),
+                    Filters(refund="due"), Filters(refund="overdue"), Filters(name="rin"),
+                    Filters(name="=cm"), Filters(flag="chosen-excluded"),
+                    Filters(reference=decided), Filters(order_number="1001"),
+                    Filters(since=_today(), until=_today()))
+    found: list[int] = []
+    for filters in every_filter:
         old = [export.record(row) for row in paging.iter_rows(engine_of(app), filters, scope)]
         new = [export.record(row) for row in
                export_rows.export_rows(engine_of(app), filters, scope, batch=2)]
         assert new == old
+        found.append(len(new))
         for row in export_rows.export_rows(engine_of(app), filters, scope):
             assert export.csv_row(row) == export.csv_cells(export.record(row))
+    assert found[0] == 6 and all(found), found  # every filter keeps some
 
 
 def _row(n: int) -> StatementRow:
