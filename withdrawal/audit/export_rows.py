@@ -31,20 +31,25 @@ BATCH_SIZE = 2000
 _STATE = line_decisions.alias("line_state")  # the list's own filters may join line_decisions
 _LATEST = outbox.alias("acknowledgement")
 
-#: The columns of a row, in the order ``_statement``, ``_line`` and ``_delivery`` read them:
-#: the statement's, its line's, the line's decision state, the acknowledgement's delivery.
-_COLUMNS = (statements.c.reference, statements.c.seq, ledger.c.hash, statements.c.submitted_at,
-            statements.c.name, statements.c.email, statements.c.order_number,
-            statements.c.order_matched, statements.c.locale, statements.c.flags,
-            ledger.c.erased,
-            statement_lines.c.line_id, statement_lines.c.title, statement_lines.c.quantity,
-            statement_lines.c.status, statement_lines.c.deadline, statement_lines.c.period_ended,
-            _STATE.c.line_id, _STATE.c.state, _STATE.c.refund_due, _STATE.c.withheld,
-            _STATE.c.refunded_on, _STATE.c.key_revoked_at,
-            _LATEST.c.status, _LATEST.c.attempts, _LATEST.c.sent_at, _LATEST.c.message_id,
-            _LATEST.c.last_error)
-_LINE, _STATE_AT, _DELIVERY_AT = 11, 17, 23
-_STATE_FIELDS = ("state", "refund_due", "withheld", "refunded_on", "key_revoked_at")
+#: The columns of a row: the statement's (``_statement`` unpacks them), its line's
+#: (``_line``), the line's decision state (the line id, then ``_STATE_FIELDS``) and the
+#: acknowledgement's delivery (``_delivery``).
+_STATEMENT_COLUMNS = (statements.c.reference, statements.c.seq, ledger.c.hash,
+                      statements.c.submitted_at, statements.c.name, statements.c.email,
+                      statements.c.order_number, statements.c.order_matched,
+                      statements.c.locale, statements.c.flags, ledger.c.erased)
+_LINE_COLUMNS = (statement_lines.c.line_id, statement_lines.c.title, statement_lines.c.quantity,
+                 statement_lines.c.status, statement_lines.c.deadline,
+                 statement_lines.c.period_ended)
+_STATE_COLUMNS = (_STATE.c.line_id, _STATE.c.state, _STATE.c.refund_due, _STATE.c.withheld,
+                  _STATE.c.refunded_on, _STATE.c.key_revoked_at)
+_DELIVERY_COLUMNS = (_LATEST.c.status, _LATEST.c.attempts, _LATEST.c.sent_at,
+                     _LATEST.c.message_id, _LATEST.c.last_error)
+_COLUMNS = _STATEMENT_COLUMNS + _LINE_COLUMNS + _STATE_COLUMNS + _DELIVERY_COLUMNS
+_LINE = len(_STATEMENT_COLUMNS)
+_STATE_AT = _LINE + len(_LINE_COLUMNS)
+_DELIVERY_AT = _STATE_AT + len(_STATE_COLUMNS)
+_STATE_FIELDS = tuple(column.name for column in _STATE_COLUMNS[1:])  # state, refund_due, ...
 
 
 def export_rows(

@@ -115,13 +115,9 @@ def _anchor(row: Any) -> Anchor:
                   json.loads(row.witnesses), tokens)
 
 
-def load_anchor(engine: Engine | Connection, anchor_id: int) -> Anchor | None:
-    query = select(anchors).where(anchors.c.id == anchor_id)
-    if isinstance(engine, Connection):
-        row = engine.execute(query).first()
-    else:
-        with engine.connect() as conn:
-            row = conn.execute(query).first()
+def load_anchor(source: Source, anchor_id: int) -> Anchor | None:
+    with connected(source) as conn:
+        row = conn.execute(select(anchors).where(anchors.c.id == anchor_id)).first()
     return _anchor(row) if row is not None else None
 
 
