@@ -69,6 +69,22 @@ def test_a_waiting_worker_is_woken_by_the_commit_that_owes_a_message(
         waiter.close()
 
 
+def test_a_message_owed_before_the_worker_listens_wakes_its_first_wait(
+    make_app: Callable[..., Flask],
+) -> None:
+    """A worker claims, then waits: a message committed in between sent its notification
+    before anyone listened. The wait that starts listening finds it instead of sleeping."""
+    app = make_app(WITHDRAWAL_DELIVERY_POLL=0.05)
+    waiter = waiter_for(state(app).engine, poll=0.05)
+    try:
+        _withdraw(app)  # owed before the first wait: on PostgreSQL, before LISTEN
+        started = time.monotonic()
+        assert waiter.wait(30) is True
+        assert time.monotonic() - started < 15  # found, not timed out
+    finally:
+        waiter.close()
+
+
 def test_a_transaction_rolled_back_wakes_nobody(make_app: Callable[..., Flask]) -> None:
     app = make_app()
     engine = state(app).engine

@@ -58,12 +58,8 @@ class Poller:
         return False
 
     def _due(self) -> bool:
-        query = (select(outbox.c.id)
-                 .where(outbox.c.status == "pending", outbox.c.next_attempt_at <= datetime.now(UTC))
-                 .limit(1))
         try:
-            with self.engine.connect() as conn:
-                return conn.execute(query).first() is not None
+            return message_due(self.engine)
         except Exception as exc:  # the database is away: the round after the timeout says so
             log.debug("outbox poll failed: %s", exc)
             return False
@@ -72,10 +68,23 @@ class Poller:
         pass
 
 
+def message_due(engine: Engine) -> bool:
+    """Whether a message waits to be sent now: one read of the outbox's due index."""
+    query = (select(outbox.c.id)
+             .where(outbox.c.status == "pending", outbox.c.next_attempt_at <= datetime.now(UTC))
+             .limit(1))
+    with engine.connect() as conn:
+        return conn.execute(query).first() is not None
+
+
 class Listener:
     """PostgreSQL: a connection of its own (taken out of the pool) that ``LISTEN``s. A lost
     connection is opened again at the next wait; meanwhile the worker waits out its timeout,
-    as it would without notifications."""
+    as it would without notifications.
+
+    A notification sent before ``LISTEN`` reaches nobody, so a wait that has just started
+    listening first looks whether a message is already due (one committed while the worker
+    was claiming, or while its connection was away) and returns at once when one is."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -83,7 +92,11 @@ class Listener:
 
     def wait(self, timeout: float) -> bool:
         try:
-            connection = self._listening()
+            if self._connection is None:
+                self._connection = self._listen()
+                if message_due(self.engine):  # committed before LISTEN: no notification
+                    return True
+            connection = self._connection
             woken = False
             for _notify in connection.notifies(timeout=max(timeout, 0.0), stop_after=1):
                 woken = True
@@ -97,15 +110,13 @@ class Listener:
             time.sleep(timeout)
             return False
 
-    def _listening(self) -> Any:
-        if self._connection is None:
-            pooled = self.engine.raw_connection()
-            connection: Any = pooled.driver_connection
-            pooled.detach()  # its LISTEN must not go back to the pool
-            connection.autocommit = True
-            connection.execute(f"LISTEN {CHANNEL}")
-            self._connection = connection
-        return self._connection
+    def _listen(self) -> Any:
+        pooled = self.engine.raw_connection()
+        connection: Any = pooled.driver_connection
+        pooled.detach()  # its LISTEN must not go back to the pool
+        connection.autocommit = True
+        connection.execute(f"LISTEN {CHANNEL}")
+        return connection
 
     def close(self) -> None:
         if self._connection is not None:
