@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from withdrawal.config import DEFAULTS
 from withdrawal.state import state
 from withdrawal.storage.statements import utcnow
 from withdrawal.storage.tables import outbox
-from withdrawal.storage.wakeup import waiter_for
+from withdrawal.storage.wakeup import seconds_to_next_attempt, waiter_for
 from wsgi import create_app
 
 
@@ -122,6 +123,46 @@ def test_a_worker_sends_at_once_not_at_its_next_round(
         stop(process)
     assert [m.rcpt_tos for m in smtp_server.messages] == [["c1@example.com"],
                                                            ["c2@example.com"]]
+
+
+def test_the_next_attempt_is_the_earliest_pending_message(make_app: Callable[..., Flask]) -> None:
+    engine = state(make_app()).engine
+    assert seconds_to_next_attempt(engine) is None  # nothing pending: wait for a notification
+    with engine.begin() as conn:
+        for status, later in (("pending", 40), ("pending", 20), ("sent", 5)):
+            conn.execute(insert(outbox).values(
+                reference=None, purpose="anchor", recipient="a@b.example", status=status,
+                attempts=1, next_attempt_at=utcnow() + timedelta(seconds=later),
+                created_at=utcnow()))
+    assert 10 < (seconds_to_next_attempt(engine) or 0) <= 20
+    with engine.begin() as conn:
+        conn.execute(insert(outbox).values(
+            reference=None, purpose="anchor", recipient="a@b.example", status="pending",
+            attempts=0, next_attempt_at=utcnow() - timedelta(seconds=5), created_at=utcnow()))
+    assert seconds_to_next_attempt(engine) == 0.0  # due already
+
+
+@pytest.mark.slow
+def test_a_worker_retries_when_the_backoff_ends_not_at_its_next_round(
+    make_app: Callable[..., Flask], database_url: str, mail_config: dict[str, Any],
+    smtp_server: SMTPServer, tmp_path: Path,
+) -> None:
+    """No notification marks the end of a backoff: the worker's wait ends there itself."""
+    app = make_app()
+    smtp_server.answer = "451 4.3.0 Please try again later"
+    process = worker({"WITHDRAWAL_DATABASE_URL": database_url, **mail_config,
+                      "WITHDRAWAL_SPOOL_DIR": str(tmp_path / "spool"),
+                      "WITHDRAWAL_DELIVERY_BACKOFF_SECONDS": 3},
+                     tmp_path / "worker.log", "deliver", "--loop", "--interval", "600")
+    try:
+        _withdraw(app, 1)
+        _wait_for(lambda: "retrying 1" in (tmp_path / "worker.log").read_text(), 120,
+                  tmp_path / "worker.log")
+        smtp_server.answer = "250 OK"  # the retry, 3 s on, is sent; the round is 600 s on
+        _wait_for(lambda: _statuses(app) == ["sent"], 60, tmp_path / "worker.log")
+    finally:
+        stop(process)
+    assert [m.rcpt_tos for m in smtp_server.messages] == [["c1@example.com"]]
 
 
 def _wait_for(condition: Callable[[], bool], seconds: float, log: Path) -> None:

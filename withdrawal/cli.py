@@ -30,7 +30,7 @@ from .state import state
 from .storage.schema import upgrade_schema
 from .storage.verify import entries as chain_entries
 from .storage.verify import verify_chain
-from .storage.wakeup import Waiter, waiter_for
+from .storage.wakeup import Waiter, seconds_to_next_attempt, waiter_for
 from .submission import recover_spooled
 
 T = TypeVar("T")
@@ -181,7 +181,19 @@ def _work(waiter: Waiter, interval: float, limit: int) -> None:
         delivery = _attempt("deliver", lambda: deliver_due(limit=limit))
         if delivery and (delivery.sent or delivery.retrying or delivery.failed):
             click.echo(str(delivery))
-        waiter.wait(max(0.0, next_round - time.monotonic()))
+        waiter.wait(_pause(next_round))
+
+
+#: The shortest wait for a message due already but claimed by another worker this instant.
+_SHORTEST_PAUSE = 0.05
+
+
+def _pause(next_round: float) -> float:
+    """Seconds to wait: until the next round, or sooner when a pending message falls due
+    before it (a retry after its backoff is notified to nobody)."""
+    left = max(0.0, next_round - time.monotonic())
+    due = seconds_to_next_attempt(state().engine)
+    return left if due is None else min(left, max(due, _SHORTEST_PAUSE))
 
 
 def _periodic_round() -> None:

@@ -16,7 +16,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from .tables import outbox
 
@@ -75,6 +75,22 @@ def message_due(engine: Engine) -> bool:
              .limit(1))
     with engine.connect() as conn:
         return conn.execute(query).first() is not None
+
+
+def seconds_to_next_attempt(engine: Engine) -> float | None:
+    """Seconds until the earliest pending message falls due (a retry after its backoff, a
+    claim whose lease runs out), 0 when one is due already; None when none is pending or
+    the database cannot say. No notification marks that moment: a worker waits for it."""
+    query = select(func.min(outbox.c.next_attempt_at)).where(outbox.c.status == "pending")
+    try:
+        with engine.connect() as conn:
+            earliest: datetime | None = conn.execute(query).scalar_one_or_none()
+    except Exception as exc:  # the database is away: the next round says so
+        log.debug("outbox's next attempt unknown: %s", exc)
+        return None
+    if earliest is None:
+        return None
+    return max(0.0, (earliest - datetime.now(UTC)).total_seconds())
 
 
 class Listener:
