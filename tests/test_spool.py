@@ -244,6 +244,34 @@ def test_recover_is_idempotent_when_the_statement_reached_the_database_anyway(
     engine.dispose()
 
 
+def test_a_statement_the_database_refuses_stays_and_the_newer_ones_are_recorded(
+    down: Flask, spool_dir: Path, database_url: str,
+) -> None:
+    """Recovery goes oldest first: a file whose statement the database refuses (here two
+    lines under one id) must not hold back every statement spooled after it."""
+    consumer = Consumer(down.test_client())
+    consumer.identify("Mario Rossi", "pending@demo.example", "1003")
+    consumer.select(["1"])
+    refused = spool.find_reference(spool_dir, _reference(consumer.confirm().get_data(
+        as_text=True)))
+    assert refused is not None
+    spool.remove(spool_dir / f"{refused.submission_key}.json")
+    content = refused.content.copy()
+    content["lines"] = content["lines"] * 2
+    spool.keep(spool_dir, spool.SpooledStatement(KEY, content))  # the older one
+    later = Consumer(down.test_client()).withdraw("Ann", "ann@example.com", "X-8",
+                                                  description="x")
+    reference = _reference(later.get_data(as_text=True))
+    back = _app(database_url, spool_dir)
+    result = back.test_cli_runner().invoke(args=["withdrawal", "recover"])
+    assert result.exit_code == 1, result.output
+    assert "recovered 1, already recorded 0, refused 1" in result.output
+    assert f"REFUSED {KEY}.json: IntegrityError" in result.output
+    assert load_statement(back.extensions["withdrawal"].engine, reference) is not None
+    assert [path.name for path in spool.waiting(spool_dir)] == [f"{KEY}.json"]  # kept
+    back.extensions["withdrawal"].engine.dispose()
+
+
 def test_a_taken_reference_is_reissued_and_flagged(database_url: str, spool_dir: Path) -> None:
     app = _app(database_url, spool_dir)
     response = Consumer(app.test_client()).withdraw("Ann", "ann@example.com", "X-6",

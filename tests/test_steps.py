@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -11,6 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from support import REFERENCE, Consumer, csrf_token, engine_of, reference_in
 
+from withdrawal.domain import Order
 from withdrawal.storage.statements import load_statement
 from withdrawal.storage.tables import ledger, outbox, statements
 
@@ -304,6 +307,38 @@ def test_order_source_failure_does_not_block(app: Flask, client: FlaskClient) ->
     response = consumer.withdraw("Ann", "ann@example.com", "1002")
     assert response.status_code == 302
     assert count(app) == 1
+
+
+def _twice(order: Order) -> Order:
+    return replace(order, lines=(*order.lines, *order.lines))
+
+
+def _nul_in_a_title(order: Order) -> Order:
+    return replace(order, lines=(replace(order.lines[0], title="Key\x00"), *order.lines[1:]))
+
+
+@pytest.mark.parametrize("spoil", [pytest.param(_twice, id="line-ids-used-twice"),
+                                   pytest.param(_nul_in_a_title, id="nul-in-a-line-title")])
+def test_an_order_the_record_cannot_take_goes_on_as_a_failed_look_up(
+    app: Flask, client: FlaskClient, spoil: Callable[[Order], Order],
+) -> None:
+    """The shop's data, not the consumer's: recorded at once, unmatched and flagged, never
+    spooled as if the database were away (where its recovery would fail too)."""
+    source = app.extensions["withdrawal"].order_source
+
+    class Spoiled:
+        def find_order(self, number: str, email: str) -> Order | None:
+            order = source.find_order(number, email)
+            return order and spoil(order)
+
+    app.extensions["withdrawal"].order_source = Spoiled()
+    response = Consumer(client).withdraw("Mario", "pending@demo.example", "1003",
+                                         description="a licence key")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    stored = load_statement(engine_of(app), reference_in(page))
+    assert stored is not None and stored.content["order_matched"] is False
+    assert "order-lookup-failed" in stored.content["flags"]
 
 
 def test_fallback_language_declares_english_text_and_labels_in_their_language(

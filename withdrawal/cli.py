@@ -136,12 +136,16 @@ def recover() -> None:
     """Move the statements that waited in the spool (the database could not take them) into
     the chain, keeping their submission time and reference, and queue their acknowledgements
     for `deliver`. Safe to run again and from several workers at once. Exit 1: a damaged
-    file; exit 2: the database failed (the rest waits in the spool)."""
+    file, or a statement the database refused (both stay in the spool; the others are
+    recorded); exit 2: the database failed (the rest waits in the spool)."""
     with _database_failure("recover", "what is not recorded waits in the spool"):
         report = recover_spooled()
     click.echo(str(report))
     if report.damaged:
         click.echo("DAMAGED " + ", ".join(report.damaged), err=True)
+    if report.refused:
+        click.echo("REFUSED " + ", ".join(report.refused), err=True)
+    if report.damaged or report.refused:
         raise SystemExit(1)
 
 
@@ -198,7 +202,8 @@ def _pause(next_round: float) -> float:
 
 def _periodic_round() -> None:
     recovery = _attempt("recover", recover_spooled)
-    if recovery and (recovery.recorded or recovery.already or recovery.damaged):
+    if recovery and (recovery.recorded or recovery.already or recovery.damaged
+                     or recovery.refused):
         click.echo(str(recovery))
     _echo_overdue(_attempt("refund_overdue", signal_overdue_refunds))
     anchored = _attempt("anchor", anchor_if_due)

@@ -9,6 +9,7 @@ limit never blocks the statement: it goes on unmatched and flagged (R4, R11).
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +20,7 @@ from .config import config_value
 from .domain import Order, OrderLine, OrderSource, Trader
 from .eligibility import Assessment, ShopPolicy, Status, assess
 from .guard import DatabaseUnavailable, with_database
+from .hostile import storable
 from .state import state, trader
 from .statement import Flag
 from .storage.statements import utcnow, withdrawn_lines
@@ -42,7 +44,26 @@ def find_order(source: OrderSource, number: str, email: str) -> tuple[Order | No
         return None, [Flag.ORDER_NOT_FOUND]
     if order.number.strip() != number or normalise_email(order.email) != normalise_email(email):
         return None, [Flag.ORDER_NOT_FOUND]
+    problem = unusable(order)
+    if problem:  # the shop's data, not the consumer's: the statement goes on without it
+        log.error("the shop's order %r cannot be recorded with a statement: %s", number, problem)
+        return None, [Flag.ORDER_LOOKUP_FAILED]
     return order, []
+
+
+def unusable(order: Order) -> str | None:
+    """Why the shop's order cannot be recorded with a statement, or None: two lines with one
+    id (the consumer chooses lines, and the record keeps them, by id), or text no database
+    column can take (NUL, a lone surrogate)."""
+    twice = sorted(line_id for line_id, n in Counter(ln.line_id for ln in order.lines).items()
+                   if n > 1)
+    if twice:
+        return f"line ids used twice: {', '.join(map(repr, twice))}"
+    texts = [order.number, order.email, order.customer_name, order.country, order.currency,
+             *(text for line in order.lines for text in (line.line_id, line.title))]
+    if not all(storable(text) for text in texts if isinstance(text, str)):
+        return "text with NUL or a lone surrogate"
+    return None
 
 
 def look_up(number: str, email: str) -> tuple[Order | None, list[str]]:

@@ -30,6 +30,7 @@ from sqlalchemy import Engine
 
 from .statement import StatementContent, canonical_json, content_hash
 from .storage.statements import Recipient, record_spooled
+from .storage.transient import unreachable
 
 log = logging.getLogger(__name__)
 
@@ -172,16 +173,19 @@ def remove(path: Path) -> None:
 
 @dataclass
 class Recovery:
-    """What ``recover`` did: references recorded now, found already recorded, and files it
-    could not read (left in place)."""
+    """What ``recover`` did: references recorded now, found already recorded, files it could
+    not read and files whose statement the database refused (both left in place: an operator
+    looks at them)."""
 
     recorded: list[str] = field(default_factory=list)
     already: list[str] = field(default_factory=list)
     damaged: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         text = f"recovered {len(self.recorded)}, already recorded {len(self.already)}"
-        return text + (f", damaged {len(self.damaged)}" if self.damaged else "")
+        text += f", damaged {len(self.damaged)}" if self.damaged else ""
+        return text + (f", refused {len(self.refused)}" if self.refused else "")
 
 
 def recover(
@@ -192,13 +196,23 @@ def recover(
     """Move every spooled statement into the chain in the order of submission, keeping its
     submission time and reference and owing its messages; idempotent by submission key, so
     several workers may run it at once. ``recorded(reference, content)`` follows each commit.
-    A file is removed only once its statement is in the database."""
+    A file is removed only once its statement is in the database. A statement the database
+    refuses (its data, not the database being away) stays in its file and the others go on;
+    a database away stops the round, raised as it is."""
     report = Recovery()
     for path, statement in _readable(Path(directory), report):
-        reference, created = record_spooled(
-            engine, submission_key=statement.submission_key, content=statement.content,
-            recipients=recipients, link_base=statement.link_base,
-        )
+        try:
+            reference, created = record_spooled(
+                engine, submission_key=statement.submission_key, content=statement.content,
+                recipients=recipients, link_base=statement.link_base,
+            )
+        except Exception as exc:
+            if unreachable(exc):
+                raise
+            log.error("the database refused spooled statement %s (%s): it stays in the spool",
+                      path, exc, exc_info=exc)
+            report.refused.append(f"{path.name}: {exc.__class__.__name__}")
+            continue
         remove(path)
         (report.recorded if created else report.already).append(reference)
         if created:

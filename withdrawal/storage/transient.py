@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 log = logging.getLogger(__name__)
 
@@ -58,3 +58,12 @@ def retried(work: Callable[[], T], what: str, *, attempts: int = ATTEMPTS,
                         what, exc.orig.__class__.__name__, attempt + 1, attempts)
             time.sleep(pause * 2 ** (attempt - 1))
     raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database could not be reached or did not answer in time (a
+    lost connection, a lock or statement timeout), as opposed to refusing what it was given
+    (a constraint, a value no column takes) or a fault of the caller's own."""
+    if isinstance(exc, (OperationalError, InterfaceError, TimeoutError, ConnectionError)):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
