@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from serving import stop, worker
-from sqlalchemy import insert, select
+from sqlalchemy import create_engine, insert, select, text
 from support import Consumer, SMTPServer
 
 from withdrawal.config import DEFAULTS
@@ -84,6 +84,35 @@ def test_a_message_owed_before_the_worker_listens_wakes_its_first_wait(
         assert time.monotonic() - started < 15  # found, not timed out
     finally:
         waiter.close()
+
+
+@pytest.mark.postgres
+def test_only_a_message_of_its_own_schema_wakes_a_worker(pg_url: str, tmp_path: Path) -> None:
+    """One database, two schemas (two shops, or a shop and its staging copy): a message owed
+    in one wakes the workers of that one only."""
+    base, schema = pg_url.rsplit("%3D", 1)
+    admin = create_engine(pg_url)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}_other"))
+    ours, theirs = (create_app({"TESTING": True, "SECRET_KEY": "s", "MAIL_SUPPRESS_SEND": True,
+                                "WITHDRAWAL_DATABASE_URL": url},
+                               instance_path=str(tmp_path / name))
+                    for name, url in (("ours", pg_url), ("theirs", f"{base}%3D{schema}_other")))
+    waiter = waiter_for(state(ours).engine, poll=0.05)
+    try:
+        assert waiter.wait(0.1) is False  # listening from here on
+        _withdraw(theirs)
+        assert waiter.wait(1.0) is False
+        _withdraw(ours)
+        assert waiter.wait(30) is True
+    finally:
+        waiter.close()
+        for app in (ours, theirs):
+            state(app).wait_for_background()
+            state(app).engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema}_other CASCADE"))
+        admin.dispose()
 
 
 def test_a_transaction_rolled_back_wakes_nobody(make_app: Callable[..., Flask]) -> None:

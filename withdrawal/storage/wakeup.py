@@ -1,7 +1,7 @@
 """Waking the delivery workers the moment a message is owed.
 
 The transaction that puts a message in the outbox also wakes the workers: on PostgreSQL a
-trigger on the outbox (migration 0018) sends ``NOTIFY withdrawal_outbox``, which the server
+trigger on the outbox (migrations 0018, 0021) sends ``NOTIFY withdrawal_outbox``, which the server
 delivers at commit (never for a transaction rolled back), to every ``flask withdrawal deliver
 --loop`` listening on any host.
 SQLite has no notifications: its workers look for a due message every
@@ -22,8 +22,8 @@ from .tables import outbox
 
 log = logging.getLogger(__name__)
 
-#: The PostgreSQL channel (one per database: workers of every schema share it; a worker woken
-#: by another schema's message finds nothing of its own and waits again).
+#: The PostgreSQL channel (one per database: workers of every schema share it; each
+#: notification's payload names its schema, and a worker counts only its own).
 CHANNEL = "withdrawal_outbox"
 
 
@@ -100,11 +100,16 @@ class Listener:
 
     A notification sent before ``LISTEN`` reaches nobody, so a wait that has just started
     listening first looks whether a message is already due (one committed while the worker
-    was claiming, or while its connection was away) and returns at once when one is."""
+    was claiming, or while its connection was away) and returns at once when one is.
+
+    The channel is the whole database's: a notification's payload names the schema whose
+    outbox was written (revision 0021), and only this worker's schema, or an empty payload
+    (a process not yet upgraded), wakes it."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._connection: Any = None
+        self._schema = ""
 
     def wait(self, timeout: float) -> bool:
         try:
@@ -112,25 +117,30 @@ class Listener:
                 self._connection = self._listen()
                 if message_due(self.engine):  # committed before LISTEN: no notification
                     return True
-            connection = self._connection
-            woken = False
-            for _notify in connection.notifies(timeout=max(timeout, 0.0), stop_after=1):
-                woken = True
-            if woken:  # the burst that woke us: one round claims for all of it
-                for _notify in connection.notifies(timeout=0.0):
-                    pass
-            return woken
+            return self._notified(self._connection, time.monotonic() + max(timeout, 0.0))
         except Exception as exc:  # the database is away: wait as a poll would
             log.warning("LISTEN %s failed (%s): waiting %.0f s", CHANNEL, exc, timeout)
             self.close()
             time.sleep(timeout)
             return False
 
+    def _notified(self, connection: Any, deadline: float) -> bool:
+        """Whether a notification of this schema comes before ``deadline``; the rest of the
+        burst that woke it is taken too (one round claims for all of it)."""
+        while (left := deadline - time.monotonic()) > 0:
+            payloads = [n.payload for n in connection.notifies(timeout=left, stop_after=1)]
+            if any(payload in ("", self._schema) for payload in payloads):
+                for _notify in connection.notifies(timeout=0.0):
+                    pass
+                return True
+        return False
+
     def _listen(self) -> Any:
         pooled = self.engine.raw_connection()
         connection: Any = pooled.driver_connection
         pooled.detach()  # its LISTEN must not go back to the pool
         connection.autocommit = True
+        self._schema = connection.execute("SELECT current_schema()").fetchone()[0]
         connection.execute(f"LISTEN {CHANNEL}")
         return connection
 
