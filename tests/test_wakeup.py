@@ -18,6 +18,7 @@ from serving import stop, worker
 from sqlalchemy import create_engine, insert, select, text
 from support import Consumer, SMTPServer
 
+from withdrawal.cli import _pause
 from withdrawal.config import DEFAULTS
 from withdrawal.state import state
 from withdrawal.storage.statements import utcnow
@@ -169,6 +170,24 @@ def test_the_next_attempt_is_the_earliest_pending_message(make_app: Callable[...
             reference=None, purpose="anchor", recipient="a@b.example", status="pending",
             attempts=0, next_attempt_at=utcnow() - timedelta(seconds=5), created_at=utcnow()))
     assert seconds_to_next_attempt(engine) == 0.0  # due already
+
+
+def test_a_worker_waits_for_the_next_attempt_and_longer_after_a_failure(
+    make_app: Callable[..., Flask],
+) -> None:
+    """Due now: look again at once (another worker may hold it this instant); but after a
+    round that failed (a database that reads and will not write) not twenty times a second."""
+    app = make_app()
+    engine = state(app).engine
+    with app.app_context():
+        assert 599 < _pause(time.monotonic() + 600) <= 600  # nothing pending: the round
+        with engine.begin() as conn:
+            conn.execute(insert(outbox).values(
+                reference=None, purpose="anchor", recipient="a@b.example", status="pending",
+                attempts=0, next_attempt_at=utcnow(), created_at=utcnow()))
+        assert _pause(time.monotonic() + 600) == 0.05
+        assert _pause(time.monotonic() + 600, failed=True) == 5.0
+        assert _pause(time.monotonic() + 1, failed=True) <= 1  # the round comes first
 
 
 @pytest.mark.slow

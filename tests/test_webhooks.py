@@ -270,3 +270,22 @@ def test_without_events_an_endpoint_gets_every_event(
     assert set(payload) == {"type", "timestamp", "data"}
     assert payload["timestamp"].endswith("Z")
     app.extensions["withdrawal"].engine.dispose()
+
+
+def test_a_webhook_whose_last_allowed_attempt_was_interrupted_fails_unsent(
+    app: Flask, client: FlaskClient, receiver: Receiver,
+) -> None:
+    receiver.answers.extend([500])
+    reference = withdraw(app, client)
+    posted = len(receiver.received)
+    with app.extensions["withdrawal"].engine.begin() as conn:  # attempt 3 of 3: its worker died
+        conn.execute(update(outbox).where(outbox.c.status == "pending").values(
+            attempts=3, claim_token="dead", claimed_at=utcnow(),
+            next_attempt_at=utcnow() - timedelta(seconds=1)))
+    with app.app_context():
+        assert len(deliver_due().failed) == 1
+    assert len(receiver.received) == posted  # not tried again
+    events = webhook_events(app, reference)
+    assert [e["type"] for e in events][-2:] == ["webhook-interrupted", "webhook-failed"]
+    assert events[-1]["data"]["final"] is True
+    assert "attempt 3 of 3 was interrupted" in events[-1]["data"]["error"]

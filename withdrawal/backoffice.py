@@ -17,7 +17,6 @@ worker. docs/decisions.md maps the exceptions to HTTP answers.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -50,7 +49,7 @@ from .decisions.outcomes import CheckedDecision, problem
 from .delivery.webhooks import Endpoint, decision_data, endpoints, owe_webhooks
 from .delivery.worker import deliver_in_background
 from .eligibility.reasons import N_
-from .signals import decision_recorded, refund_overdue
+from .signals import decision_recorded, refund_overdue, tell_the_shop
 from .state import state, trader
 from .statement import EventType, Purpose, WebhookEvent
 from .storage.chain import lock_head
@@ -63,8 +62,6 @@ from .storage.decisions import (
 )
 from .storage.statements import Recipient, StoredStatement, append_event, owe_message, utcnow
 from .storage.tables import outbox
-
-log = logging.getLogger(__name__)
 
 
 class StatementNotFound(LookupError):
@@ -220,11 +217,8 @@ def after_decision(recorded: Recorded) -> None:
     owed = recorded.notice is not None or recorded.webhooks > 0
     if owed and config_value("DELIVER_AFTER_COMMIT"):
         deliver_in_background(app, recorded.reference)
-    try:
-        decision_recorded.send(app, reference=recorded.reference,
-                               decision=recorded.data["outcome"], data=recorded.data)
-    except Exception:
-        log.exception("a decision_recorded receiver failed for %s", recorded.reference)
+    tell_the_shop(decision_recorded, app, reference=recorded.reference,
+                  decision=recorded.data["outcome"], data=recorded.data)
 
 
 @dataclass(frozen=True)
@@ -302,11 +296,7 @@ def _record_overdue(engine: Engine, reference: str,
 
 def _send_overdue(reference: str, lines: list[str], refund: Refund) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    try:
-        refund_overdue.send(
-            app, reference=reference, lines=lines,
-            refund_due=refund.due_on.isoformat() if refund.due_on else None,
-            outstanding=None if refund.outstanding is None else str(refund.outstanding),
-            currency=refund.currency)
-    except Exception:
-        log.exception("a refund_overdue receiver failed for %s", reference)
+    tell_the_shop(refund_overdue, app, reference=reference, lines=lines,
+                  refund_due=refund.due_on.isoformat() if refund.due_on else None,
+                  outstanding=None if refund.outstanding is None else str(refund.outstanding),
+                  currency=refund.currency)

@@ -185,19 +185,23 @@ def _work(waiter: Waiter, interval: float, limit: int) -> None:
         delivery = _attempt("deliver", lambda: deliver_due(limit=limit))
         if delivery and (delivery.sent or delivery.retrying or delivery.failed):
             click.echo(str(delivery))
-        waiter.wait(_pause(next_round))
+        waiter.wait(_pause(next_round, failed=delivery is None))
 
 
 #: The shortest wait for a message due already but claimed by another worker this instant.
 _SHORTEST_PAUSE = 0.05
+#: The shortest wait after sending failed (a database that reads but refuses to write
+#: would otherwise be tried, and reported, twenty times a second).
+_PAUSE_AFTER_A_FAILURE = 5.0
 
 
-def _pause(next_round: float) -> float:
+def _pause(next_round: float, *, failed: bool = False) -> float:
     """Seconds to wait: until the next round, or sooner when a pending message falls due
     before it (a retry after its backoff is notified to nobody)."""
     left = max(0.0, next_round - time.monotonic())
     due = seconds_to_next_attempt(state().engine)
-    return left if due is None else min(left, max(due, _SHORTEST_PAUSE))
+    shortest = _PAUSE_AFTER_A_FAILURE if failed else _SHORTEST_PAUSE
+    return left if due is None else min(left, max(due, shortest))
 
 
 def _periodic_round() -> None:

@@ -5,7 +5,12 @@ Each is sent with the Flask app as sender (``current_app._get_current_object()``
 
 from __future__ import annotations
 
-from blinker import Namespace
+import logging
+from typing import Any
+
+from blinker import NamedSignal, Namespace
+
+log = logging.getLogger(__name__)
 
 _signals = Namespace()
 
@@ -28,3 +33,12 @@ refund_overdue = _signals.signal("refund-overdue")
 any longer (Art. 13(3)); sent once per overdue refund, by the delivery worker's loop. Keyword
 args: ``reference``, ``lines`` (the overdue line ids), ``refund_due`` (ISO date),
 ``outstanding`` (the amount still owed, as text, or None) and ``currency``."""
+
+
+def tell_the_shop(signal: NamedSignal, sender: Any, *, reference: str, **data: Any) -> None:
+    """Send ``signal`` to the shop's receivers. A receiver that fails is logged, never
+    raised: what was recorded stands, and a worker goes on with its other messages."""
+    try:
+        signal.send(sender, reference=reference, **data)
+    except Exception:
+        log.exception("a %s receiver failed for %s", signal.name, reference)

@@ -28,7 +28,7 @@ from .eligibility import Calendar, consumer_timezone, return_deadline
 from .guard import DatabaseUnavailable, check_deadline, with_database
 from .labels import StatutoryLabels, labels_for
 from .orders import LawContext, assess_lines, law_context, order_again
-from .signals import statement_submitted
+from .signals import statement_submitted, tell_the_shop
 from .state import state
 from .statement import Flag, LineJSON, Purpose, ReturnsJSON, StatementContent
 from .storage.statements import (
@@ -243,7 +243,4 @@ def _after_commit(app: Flask, statement: StoredStatement) -> None:
 
 def _tell_the_shop(app: Flask, reference: str, content: StatementContent) -> None:
     """A failing shop receiver is logged; it must not cost the consumer the receipt page."""
-    try:
-        statement_submitted.send(app, reference=reference, statement=content)
-    except Exception:
-        log.exception("a statement_submitted receiver failed for %s", reference)
+    tell_the_shop(statement_submitted, app, reference=reference, statement=content)

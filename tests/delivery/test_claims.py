@@ -23,7 +23,9 @@ from sqlalchemy import select, update
 from support import SMTPServer, engine_of, free_port, serving
 
 from withdrawal.delivery import outbox
+from withdrawal.delivery import worker as worker_module
 from withdrawal.delivery.worker import deliver_due
+from withdrawal.signals import receipt_delivered
 from withdrawal.statement import EventType, Purpose, StatementContent
 from withdrawal.storage.statements import Recipient, events_of, record_statement, utcnow
 from withdrawal.storage.tables import outbox as outbox_table
@@ -170,3 +172,81 @@ def test_every_attempt_of_a_message_carries_its_message_id(
     with app.app_context():
         assert len(deliver_due().sent) == 1
     assert _message_ids(smtp_server) == Counter({row.message_id: 1})
+
+
+def test_a_batch_that_outlasts_half_its_lease_gives_the_rest_back(
+    make_app: Any, smtp_server: SMTPServer, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The lease covers one message, a claim takes a batch: each message is sent while its
+    claim holds, none is taken over as interrupted, each is sent once."""
+    app = make_app(WITHDRAWAL_DELIVERY_LEASE=2)
+    _statements(app, 3)
+    deliver, held = worker_module._deliver, []
+
+    def slow(entry: outbox.Entry, *args: Any) -> None:
+        with engine_of(app).connect() as conn:
+            lease_ends = conn.execute(select(outbox_table.c.next_attempt_at)
+                                      .where(outbox_table.c.id == entry.id)).scalar_one()
+        held.append(lease_ends > utcnow())
+        deliver(entry, *args)
+        time.sleep(1.1)  # a slow SMTP server: three messages take longer than the lease
+
+    monkeypatch.setattr(worker_module, "_deliver", slow)
+    with app.app_context():
+        assert len(deliver_due(limit=3).sent) == 3
+    assert held == [True, True, True]
+    assert [(row.status, row.attempts) for row in _rows(app)] == [("sent", 1)] * 3
+    assert sorted(_message_ids(smtp_server).values()) == [1, 1, 1]
+
+
+def test_a_message_that_fails_unexpectedly_does_not_strand_the_rest_of_its_batch(
+    make_app: Any, smtp_server: SMTPServer, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A shop receiver that raises, or a fault in recording one message: the others of the
+    claim are sent now, not taken over as interrupted once the lease has run out."""
+    app = make_app()
+    _statements(app, 3)
+
+    def broken(sender: Any, **_: Any) -> None:
+        raise RuntimeError("the shop's CRM is down")
+
+    record, calls = worker_module._record_success, []
+
+    def faulty(entry: outbox.Entry, *args: Any) -> None:
+        calls.append(entry.id)
+        if len(calls) == 2:
+            raise ValueError("a fault recording this one message")
+        record(entry, *args)
+
+    monkeypatch.setattr(worker_module, "_record_success", faulty)
+    receipt_delivered.connect(broken)
+    try:
+        with app.app_context():
+            report = deliver_due(limit=3)
+    finally:
+        receipt_delivered.disconnect(broken)
+    assert len(report.sent) == 2 and len(smtp_server.messages) == 3
+    assert [row.status for row in _rows(app)] == ["sent", "pending", "sent"]
+
+
+def test_a_message_whose_last_allowed_attempt_was_interrupted_fails_for_good(
+    make_app: Any, smtp_server: SMTPServer,
+) -> None:
+    """A worker that dies of a message every time would otherwise be killed by it forever:
+    the take-over after the last allowed attempt records it failed, and sends nothing."""
+    app = make_app(WITHDRAWAL_DELIVERY_LEASE=1, WITHDRAWAL_DELIVERY_MAX_ATTEMPTS=1)
+    [reference] = _statements(app, 1)
+    engine = engine_of(app)
+    [dead] = outbox.claim_due(engine, lease=timedelta(seconds=1))  # its worker dies
+    time.sleep(1.1)
+    with app.app_context():
+        report = deliver_due()
+    assert len(report.failed) == 1 and smtp_server.messages == []
+    [row] = _rows(app)
+    assert (row.status, row.claim_token) == ("failed", None)
+    assert "attempt 1 of 1 was interrupted" in row.last_error
+    events = [(e["type"], e["data"]) for e in events_of(engine, reference)
+              if "attempt" in e["data"]]
+    assert [(kind, data["attempt"]) for kind, data in events] == [
+        (EventType.ACKNOWLEDGEMENT_INTERRUPTED, 1), (EventType.ACKNOWLEDGEMENT_FAILED, 2)]
+    assert events[1][1]["final"] is True and dead.message_id == row.message_id

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import Engine, select, update
 
-from ..signals import receipt_failed
+from ..signals import receipt_failed, tell_the_shop
 from ..statement import CHAIN_REFERENCE, EventType
 from ..storage.statements import append_event
 from ..storage.tables import outbox
@@ -56,8 +56,7 @@ def record_bounce(engine: Engine, raw: bytes) -> Bounce:
             "error": notice.diagnostic, "reporting_mta": notice.reporting_mta, "final": True,
         })
     if row.reference is not None:
-        receipt_failed.send(current_app._get_current_object(),  # type: ignore[attr-defined]
-                            reference=row.reference, purpose=row.purpose,
-                            recipient=row.recipient, error=error, attempts=row.attempts,
-                            final=True)
+        tell_the_shop(receipt_failed, current_app._get_current_object(),  # type: ignore[attr-defined]
+                      reference=row.reference, purpose=row.purpose, recipient=row.recipient,
+                      error=error, attempts=row.attempts, final=True)
     return bounce

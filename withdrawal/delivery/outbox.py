@@ -176,6 +176,30 @@ def _ours(entry: Entry) -> Any:
     return mine if entry.claim is None else mine & (outbox.c.claim_token == entry.claim)
 
 
+class AttemptsExhausted(RuntimeError):
+    """An entry taken over after its last allowed attempt was interrupted: it is failed for
+    good, not tried again (the worker may have died of this very message, every time)."""
+
+
+def exhausted(entry: Entry, max_attempts: int) -> AttemptsExhausted | None:
+    """Why ``entry`` is not to be tried again, or None. A claim counts an attempt, and only a
+    take-over can count one past the limit: the failures before it stopped at the limit."""
+    if entry.attempts <= max_attempts:
+        return None
+    return AttemptsExhausted(f"not tried again: attempt {max_attempts} of {max_attempts} "
+                             "was interrupted")
+
+
+def release(engine: Engine, entries: list[Entry]) -> None:
+    """Give back claimed entries this worker has not attempted: due again at once for any
+    worker (this one too) to claim afresh, their claim's attempt not counted, nothing in the
+    chain (nothing was tried). Entries another worker took over meanwhile stay its own."""
+    with engine.begin() as conn:
+        for entry in entries:
+            conn.execute(update(outbox).where(_ours(entry)).values(
+                claim_token=None, attempts=outbox.c.attempts - 1, next_attempt_at=utcnow()))
+
+
 def mark_sent(
     conn: Connection, entry: Entry, message_id: str, at: datetime,
     smtp_reply: str | None = None,

@@ -184,6 +184,8 @@ def deliver_webhook(entry: outbox.Entry) -> str:
     body = (entry.payload or "").encode()
     webhook_id = entry.message_id or ""
     try:
+        if spent := outbox.exhausted(entry, config_value("DELIVERY_MAX_ATTEMPTS")):
+            raise spent
         if endpoint is None:
             raise LookupError("the endpoint is no longer configured")
         timestamp = int(time.time())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import socket
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,7 +21,7 @@ from sqlalchemy import Connection as SAConnection
 
 from ..config import config_value
 from ..receipt.issue import ReceiptCopy, keep_copy, receipt_copy
-from ..signals import receipt_delivered, receipt_failed
+from ..signals import receipt_delivered, receipt_failed, tell_the_shop
 from ..state import state
 from ..statement import (
     CHAIN_REFERENCE,
@@ -39,7 +40,7 @@ from ..storage.statements import (
     load_statement,
     utcnow,
 )
-from ..storage.transient import retried
+from ..storage.transient import retried, unreachable
 from . import outbox
 from .anchor_mail import compose_anchor
 from .messages import FrozenMessage, compose, message_domain
@@ -71,17 +72,48 @@ def deliver_due(
     report = DeliveryReport()
     known = {statement.reference: statement} if statement is not None else {}
     mailer = Mailer(current_app.extensions["mail"])
+    lease = timedelta(seconds=float(config_value("DELIVERY_LEASE")))
     try:
         while True:
-            entries = outbox.claim_due(
-                state().engine, limit=limit, reference=reference, domain=message_domain(),
-                lease=timedelta(seconds=float(config_value("DELIVERY_LEASE"))))
-            for entry in entries:
-                _deliver(entry, report, known, mailer)
+            entries = outbox.claim_due(state().engine, limit=limit, reference=reference,
+                                       domain=message_domain(), lease=lease)
+            _deliver_claimed(entries, report, known, mailer, lease)
             if not entries:  # a delivery may owe webhooks, due at once: they go in this call
                 return report
     finally:
         mailer.close()
+
+
+def _deliver_claimed(
+    entries: list[outbox.Entry], report: DeliveryReport, known: dict[str, StoredStatement],
+    mailer: Mailer, lease: timedelta,
+) -> None:
+    """Each entry of one claim in turn, while half its lease is left: the rest is given back
+    (a batch can outlast the lease that covers one message, and another worker would take it
+    over as interrupted). An entry that fails unexpectedly is logged and the others go on;
+    the database going away stops the batch, the rest given back when it can be."""
+    claimed = time.monotonic()
+    for position, entry in enumerate(entries):
+        if time.monotonic() - claimed > lease.total_seconds() / 2:
+            _give_back(entries[position:])
+            return
+        try:
+            _deliver(entry, report, known, mailer)
+        except Exception as exc:
+            if unreachable(exc):
+                _give_back(entries[position + 1:])
+                raise
+            log.exception("%s %s to %s: delivery failed unexpectedly; its claim runs out",
+                          entry.purpose, entry.reference, entry.recipient)
+
+
+def _give_back(entries: list[outbox.Entry]) -> None:
+    if not entries:
+        return
+    try:
+        outbox.release(state().engine, entries)
+    except Exception as exc:  # they are taken over once their lease runs out
+        log.warning("giving back %s claimed messages failed: %s", len(entries), exc)
 
 
 def _deliver(
@@ -93,6 +125,8 @@ def _deliver(
         getattr(report, deliver_webhook(entry)).append(label)
         return
     try:
+        if spent := outbox.exhausted(entry, config_value("DELIVERY_MAX_ATTEMPTS")):
+            raise spent
         message, receipt = _message(entry, known)
         reply = mailer.send(message)
     except Exception as exc:  # every failure keeps the entry; none may lose the receipt
@@ -149,9 +183,9 @@ def _record_success(
     retried(record, f"recording {entry.purpose} {entry.reference} sent")
     if entry.reference is None:
         return  # an anchor's e-mail: no receipt to keep or signal
-    receipt_delivered.send(current_app._get_current_object(),  # type: ignore[attr-defined]
-                           reference=entry.reference, purpose=entry.purpose,
-                           recipient=entry.recipient, message_id=message.msgId)
+    tell_the_shop(receipt_delivered, current_app._get_current_object(),  # type: ignore[attr-defined]
+                  reference=entry.reference, purpose=entry.purpose, recipient=entry.recipient,
+                  message_id=message.msgId)
 
 
 def _sent(
@@ -208,7 +242,8 @@ def _kept_as(entry: outbox.Entry) -> tuple[str, EventType, dict[str, Any]] | Non
 
 def _record_failure(entry: outbox.Entry, exc: Exception) -> bool:
     error = describe(exc)
-    final = is_permanent(exc) or entry.attempts >= config_value("DELIVERY_MAX_ATTEMPTS")
+    final = (is_permanent(exc) or isinstance(exc, outbox.AttemptsExhausted)
+             or entry.attempts >= config_value("DELIVERY_MAX_ATTEMPTS"))
     retry_at = utcnow() + outbox.backoff(entry.attempts,
                                          config_value("DELIVERY_BACKOFF_SECONDS"))
     log.warning("%s %s to %s failed (attempt %s%s): %s", entry.purpose, entry.reference,
@@ -221,10 +256,9 @@ def _record_failure(entry: outbox.Entry, exc: Exception) -> bool:
     retried(record, f"recording {entry.purpose} {entry.reference} failed")
     if entry.reference is None:
         return final
-    receipt_failed.send(current_app._get_current_object(),  # type: ignore[attr-defined]
-                        reference=entry.reference, purpose=entry.purpose,
-                        recipient=entry.recipient, error=error, attempts=entry.attempts,
-                        final=final)
+    tell_the_shop(receipt_failed, current_app._get_current_object(),  # type: ignore[attr-defined]
+                  reference=entry.reference, purpose=entry.purpose, recipient=entry.recipient,
+                  error=error, attempts=entry.attempts, final=final)
     return final
 
 
