@@ -16,6 +16,7 @@ from sqlalchemy import select
 from support import Consumer, free_port
 
 from withdrawal import spool
+from withdrawal.signals import statement_submitted
 from withdrawal.statement import Flag
 from withdrawal.storage.statements import load_statement
 from withdrawal.storage.tables import ledger, statements
@@ -53,6 +54,28 @@ def test_the_same_submission_key_is_spooled_once(tmp_path: Path) -> None:
     spool.keep(tmp_path, first)
     assert spool.keep(tmp_path, second) == first
     assert len(spool.waiting(tmp_path)) == 1
+
+
+def test_every_name_a_spooled_statement_needs_is_made_durable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A power loss must not take the statement's directory entry, nor the spool directory
+    itself, once the consumer was answered: a double click answers from the first click's
+    file only after making its name durable too (its writer may not have yet)."""
+    synced: list[Path] = []
+    fsync_directory = spool._fsync_directory
+
+    def recorded(folder: Path) -> None:
+        synced.append(folder)
+        fsync_directory(folder)
+
+    monkeypatch.setattr(spool, "_fsync_directory", recorded)
+    folder = tmp_path / "new" / "spool"
+    spool.keep(folder, spool.SpooledStatement(KEY, _content("W-AAAA-AAAA")))
+    assert synced == [tmp_path, tmp_path / "new", folder]
+    synced.clear()
+    spool.keep(folder, spool.SpooledStatement(KEY, _content("W-BBBB-BBBB")))
+    assert synced == [folder]
 
 
 @pytest.mark.parametrize("key", ["", "../../etc/passwd", "AB" * 32, "ab\x00" * 20])
@@ -270,6 +293,48 @@ def test_a_statement_the_database_refuses_stays_and_the_newer_ones_are_recorded(
     assert load_statement(back.extensions["withdrawal"].engine, reference) is not None
     assert [path.name for path in spool.waiting(spool_dir)] == [f"{KEY}.json"]  # kept
     back.extensions["withdrawal"].engine.dispose()
+
+
+def test_a_statement_committed_after_its_consumer_was_answered_from_the_spool_tells_the_shop(
+    database_url: str, spool_dir: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The confirm's transaction committed just after the request's deadline: the consumer
+    got the spooled receipt, the web process never told the shop. Recovery finds the key
+    recorded under the same reference, not from a spool, and tells the shop then; once."""
+    app = _app(database_url, spool_dir)
+    told: list[str] = []
+
+    def receiver(sender: Any, reference: str, **_: Any) -> None:
+        told.append(reference)
+
+    engine = app.extensions["withdrawal"].engine
+    statement_submitted.connect(receiver)
+    try:
+        response = Consumer(app.test_client()).withdraw("Ann", "ann@example.com", "X-9",
+                                                        description="x")
+        assert response.status_code == 302 and len(told) == 1
+        with engine.connect() as conn:
+            row = conn.execute(select(statements.c.reference,
+                                      statements.c.submission_key)).one()
+        late = spool.SpooledStatement(row.submission_key, _content(row.reference))
+        spool.keep(spool_dir, late)
+        app.test_cli_runner().invoke(args=["withdrawal", "recover"])
+        assert told == [row.reference] * 2  # the web process's answer, then recovery's
+        recovered = spool.SpooledStatement("cd" * 32, _content("W-CCCC-CCCC"))
+        tell = lambda reference, _c: told.append(reference)  # noqa: E731
+        for _second_recoverer in range(2):  # the same file read by two: told once
+            spool.keep(spool_dir, recovered)
+            spool.recover(engine, spool_dir, recipients=lambda _c: [], recorded=tell)
+        assert told == [row.reference] * 2 + ["W-CCCC-CCCC"]
+        # a second click's, spooled while the first one's was being recorded from the spool
+        spool.keep(spool_dir, spool.SpooledStatement("cd" * 32, _content("W-DDDD-DDDD")))
+        with caplog.at_level("WARNING", logger="withdrawal.spool"):
+            spool.recover(engine, spool_dir, recipients=lambda _c: [], recorded=tell)
+        assert "W-DDDD-DDDD was recorded already as W-CCCC-CCCC" in caplog.text
+        assert told == [row.reference] * 2 + ["W-CCCC-CCCC"]
+    finally:
+        statement_submitted.disconnect(receiver)
+        engine.dispose()
 
 
 def test_a_taken_reference_is_reissued_and_flagged(database_url: str, spool_dir: Path) -> None:

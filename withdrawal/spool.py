@@ -28,8 +28,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from .statement import StatementContent, canonical_json, content_hash
-from .storage.statements import Recipient, record_spooled
+from .statement import Flag, StatementContent, canonical_json, content_hash
+from .storage.statements import Recipient, load_statement, record_spooled
 from .storage.transient import unreachable
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def keep(directory: str | Path, statement: SpooledStatement) -> SpooledStatement
     """Spool ``statement`` durably; returns it, or the one spooled first under its key.
     Raises OSError when the spool cannot be written."""
     folder = Path(directory)
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _make_durably(folder)
     final = _path(folder, statement.submission_key)
     handle, temporary = tempfile.mkstemp(prefix=TEMPORARY_PREFIX, suffix=SUFFIX, dir=folder)
     try:
@@ -84,12 +84,24 @@ def keep(directory: str | Path, statement: SpooledStatement) -> SpooledStatement
             file.write(statement.to_bytes())
             file.flush()
             os.fsync(file.fileno())
-        if not _link(temporary, final):
-            return read(final)
+        if not _link(temporary, final):  # a double click: the first one's statement
+            first = read(final)
+            _fsync_directory(folder)  # its writer may not have made the name durable yet
+            return first
     finally:
         Path(temporary).unlink(missing_ok=True)
     _fsync_directory(folder)
     return statement
+
+
+def _make_durably(folder: Path) -> None:
+    """Create the spool directory (and its missing parents), each new entry made durable in
+    its parent before a statement is written into it."""
+    missing = [folder, *folder.parents]
+    missing = [path for path in missing if not path.exists()]
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for created in reversed(missing):
+        _fsync_directory(created.parent)
 
 
 def _link(temporary: str, final: Path) -> bool:
@@ -217,7 +229,33 @@ def recover(
         (report.recorded if created else report.already).append(reference)
         if created:
             recorded(reference, statement.content)
+        else:
+            _recorded_already(engine, statement, reference, recorded)
     return report
+
+
+def _recorded_already(
+    engine: Engine, statement: SpooledStatement, reference: str,
+    recorded: Callable[[str, StatementContent], None],
+) -> None:
+    """A spooled statement whose submission key is in the database already:
+    - under another reference, a second click spooled while the first one's was committed:
+      its consumer was shown a reference that does not exist (logged; the acknowledgement
+      e-mail gives the one recorded);
+    - under its own reference but not from a spool (no ``spooled`` flag), the web process's
+      own transaction, committed after the consumer had been answered from the spool: nobody
+      told the shop, so ``recorded`` follows now. (A second recoverer of the same file finds
+      the flag: the first one told the shop.)"""
+    if reference != statement.content["reference"]:
+        log.warning("spooled statement %s was recorded already as %s (a second click while "
+                    "the database went away): its consumer was shown the first",
+                    statement.content["reference"], reference)
+        return
+    stored = load_statement(engine, reference)
+    if stored is not None and Flag.SPOOLED not in stored.content["flags"]:
+        log.warning("statement %s was committed after its consumer was answered from the "
+                    "spool: the shop is told now", reference)
+        recorded(reference, stored.content)
 
 
 def _readable(folder: Path, report: Recovery) -> list[tuple[Path, SpooledStatement]]:
