@@ -18,8 +18,11 @@ SMTP_TIMEOUT = 30
 
 class _RecordsReply:
     last_data_reply: tuple[int, bytes] | None = None
+    #: Whether the message's DATA began: past it, a dropped connection may have delivered it.
+    data_began = False
 
     def data(self, msg: Any) -> tuple[int, bytes]:
+        self.data_began = True
         reply: tuple[int, bytes] = super().data(msg)  # type: ignore[misc]
         self.last_data_reply = reply
         return reply
@@ -43,7 +46,21 @@ def reply_text(host: object) -> str | None:
 
 
 class TimeoutConnection(Connection):
-    """Flask-Mail's connection with a socket timeout, so a silent server cannot hang a worker."""
+    """Flask-Mail's connection with a socket timeout, so a silent server cannot hang a worker.
+
+    Flask-Mail counts the messages of a connection and, at ``MAIL_MAX_EMAILS``, quits and
+    connects again inside ``send``, after the server took the message: a failure there
+    would count a message sent as failed (and send it again), and the server's reply would
+    be read from the new connection. The count stays at zero here; ``Mailer`` keeps it and
+    closes the connection after the reply is read."""
+
+    @property
+    def num_emails(self) -> int:
+        return 0
+
+    @num_emails.setter
+    def num_emails(self, _value: int) -> None:
+        pass
 
     def configure_host(self) -> smtplib.SMTP | smtplib.SMTP_SSL:
         mail = self.mail
@@ -60,20 +77,25 @@ class Mailer:
     """One SMTP connection for the messages of a round, opened at the first and closed by
     ``close``: no connect, greeting and login per message. A message that fails closes it
     (the server's state is unknown); one that fails because the server dropped the idle
-    connection is sent once more on a new one."""
+    connection before its DATA is sent once more on a new one (after DATA began the server
+    may have taken it: the failure is recorded and the retry waits its backoff)."""
 
     def __init__(self, mail: Any) -> None:
         self.mail = mail
         self._connection: TimeoutConnection | None = None
+        self._sent = 0  # on this connection (MAIL_MAX_EMAILS)
 
     def send(self, message: Message) -> str | None:
         """Send; the server's reply to the end of DATA (None when sending is suppressed)."""
         reused = self._connection is not None
+        if isinstance(host := self._host(), _RecordsReply):
+            host.data_began = False
         try:
             return self._send(message)
         except smtplib.SMTPServerDisconnected:
+            began = isinstance(host := self._host(), _RecordsReply) and host.data_began
             self.close()
-            if not reused:
+            if not reused or began:
                 raise
             return self._send(message)
         except BaseException:
@@ -84,10 +106,17 @@ class Mailer:
         if self._connection is None:
             self._connection = TimeoutConnection(self.mail).__enter__()
         self._connection.send(message)
-        return reply_text(self._connection.host)
+        reply = reply_text(self._connection.host)
+        self._sent += 1
+        if self._sent == self.mail.max_emails:  # the next message opens a new connection
+            self.close()
+        return reply
+
+    def _host(self) -> object:
+        return self._connection.host if self._connection is not None else None
 
     def close(self) -> None:
-        connection, self._connection = self._connection, None
+        connection, self._connection, self._sent = self._connection, None, 0
         if connection is not None and connection.host is not None:
             try:
                 connection.host.quit()
