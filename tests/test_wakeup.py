@@ -116,6 +116,29 @@ def test_only_a_message_of_its_own_schema_wakes_a_worker(pg_url: str, tmp_path: 
         admin.dispose()
 
 
+@pytest.mark.postgres
+def test_the_listening_connection_is_probed_when_idle(pg_url: str, tmp_path: Path) -> None:
+    """A listener only waits: a connection dropped silently on the way (a NAT forgetting it)
+    must end in an error it hears of, not leave it waiting for ever."""
+    import os
+    import socket
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "s", "WITHDRAWAL_DATABASE_URL": pg_url},
+                     instance_path=str(tmp_path))
+    engine = state(app).engine
+    waiter = waiter_for(engine, poll=0.05)
+    try:
+        assert waiter.wait(0.1) is False
+        descriptor = os.dup(waiter._connection.fileno())  # type: ignore[attr-defined]
+        with socket.socket(fileno=descriptor) as sock:
+            assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 60
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT) == 3
+    finally:
+        waiter.close()
+        engine.dispose()
+
+
 def test_a_transaction_rolled_back_wakes_nobody(make_app: Callable[..., Flask]) -> None:
     app = make_app()
     engine = state(app).engine

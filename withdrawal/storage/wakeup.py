@@ -12,6 +12,8 @@ only saves waiting, the outbox stays the record of what is owed."""
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import time
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -93,6 +95,26 @@ def seconds_to_next_attempt(engine: Engine) -> float | None:
     return max(0.0, (earliest - datetime.now(UTC)).total_seconds())
 
 
+#: TCP keepalive of the listening connection: first probe after this many idle seconds, then
+#: every ``KEEPALIVE_INTERVAL``, the peer given up after ``KEEPALIVE_PROBES`` unanswered.
+KEEPALIVE_IDLE, KEEPALIVE_INTERVAL, KEEPALIVE_PROBES = 60, 10, 3
+
+
+def keep_alive(descriptor: int) -> None:
+    """Probe an idle connection, so that one dropped silently on the way (a NAT or firewall
+    forgetting it) ends in an error within about 90 s instead of waiting for ever: a
+    listener otherwise only ever waits, and would never hear of its loss."""
+    with socket.socket(fileno=os.dup(descriptor)) as sock:
+        if sock.family not in (socket.AF_INET, socket.AF_INET6):
+            return  # a Unix socket: the server is on this host, nothing on the way drops it
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        for name, value in (("TCP_KEEPIDLE", KEEPALIVE_IDLE),
+                            ("TCP_KEEPINTVL", KEEPALIVE_INTERVAL),
+                            ("TCP_KEEPCNT", KEEPALIVE_PROBES)):
+            if hasattr(socket, name):  # Linux; other systems keep their defaults
+                sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, name), value)
+
+
 class Listener:
     """PostgreSQL: a connection of its own (taken out of the pool) that ``LISTEN``s. A lost
     connection is opened again at the next wait; meanwhile the worker waits out its timeout,
@@ -140,6 +162,7 @@ class Listener:
         connection: Any = pooled.driver_connection
         pooled.detach()  # its LISTEN must not go back to the pool
         connection.autocommit = True
+        keep_alive(connection.fileno())
         self._schema = connection.execute("SELECT current_schema()").fetchone()[0]
         connection.execute(f"LISTEN {CHANNEL}")
         return connection
