@@ -432,12 +432,13 @@ CASES = [
         id="art16m-consent-after-delivery",
     ),
     pytest.param(
-        replace(KEY, ack="2026-07-02T08:00+02:00"),
+        replace(KEY, ack="2026-07-02T08:00+02:00"),  # after the confirmation too
         "2026-07-03T12:00+02:00",
         Expect(
             "withdrawable",
             JULY_15,
-            ("art16m-acknowledgement-after-delivery", *FROM_CONCLUSION),
+            ("art16m-acknowledgement-after-delivery", "art16m-confirmation-missing",
+             *FROM_CONCLUSION),
             True,
         ),
         id="art16m-acknowledgement-after-delivery",
@@ -447,6 +448,18 @@ CASES = [
         "2026-07-03T12:00+02:00",
         Expect("withdrawable", JULY_15, ("art16m-confirmation-missing", *FROM_CONCLUSION), True),
         id="art16m-confirmation-sent-after-the-statement",
+    ),
+    pytest.param(  # the order e-mail, sent before the consent it would have to confirm
+        replace(KEY, confirmation="2026-07-01T09:59+02:00"),
+        "2026-07-03T12:00+02:00",
+        Expect("withdrawable", JULY_15, ("art16m-confirmation-missing", *FROM_CONCLUSION), True),
+        id="art16m-confirmation-sent-before-the-consent",
+    ),
+    pytest.param(
+        replace(KEY, ack="2026-07-01T10:03+02:00", confirmation="2026-07-01T10:02+02:00"),
+        "2026-07-03T12:00+02:00",
+        Expect("withdrawable", JULY_15, ("art16m-confirmation-missing", *FROM_CONCLUSION), True),
+        id="art16m-confirmation-sent-before-the-acknowledgement",
     ),
     pytest.param(
         Facts(consent=KEY.consent, ack=KEY.ack),

@@ -41,7 +41,7 @@ def _digital_content(line: OrderLine, at: datetime) -> ExclusionCheck:
     missing = (
         *_prior(line.consent_at, delivered, at, _DIGITAL_CONSENT),
         *_prior(line.acknowledgement_at, delivered, at, _DIGITAL_ACKNOWLEDGEMENT),
-        *_recorded(line.confirmation_sent_at, at, reasons.DIGITAL_CONFIRMATION_MISSING),
+        *_confirmation(line, at),
     )
     if missing:
         return ExclusionCheck(False, True, missing)
@@ -104,5 +104,12 @@ def _prior(
     return ()
 
 
-def _recorded(recorded: datetime | None, at: datetime, missing: ReasonType) -> tuple[Reason, ...]:
-    return () if known_at(recorded, at) is not None else (missing(),)
+def _confirmation(line: OrderLine, at: datetime) -> tuple[Reason, ...]:
+    """Art. 16(m)(iii), Art. 8(7)(b): the trader confirmed the consent and the
+    acknowledgement on a durable medium: sent by ``at``, and not before either of them (an
+    order e-mail sent before the consumer agreed cannot confirm the agreement)."""
+    sent = known_at(line.confirmation_sent_at, at)
+    if sent is None or any(act is not None and not not_after(act, sent)
+                           for act in (line.consent_at, line.acknowledgement_at)):
+        return (reasons.DIGITAL_CONFIRMATION_MISSING(),)
+    return ()
