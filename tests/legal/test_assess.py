@@ -723,8 +723,42 @@ def test_mixed_order_lines_are_assessed_independently() -> None:
         "L4": "withdrawable",
         "L5": "expired",
     }
-    assert results["L3"].deadline == datetime.fromisoformat("2026-07-24T23:59:59.999999+02:00")
-    assert results["L4"].period_start is None
+    # Art. 9(2)(b)(i): the headset's period waits for the stand, the last goods of the order
+    assert results["L3"].deadline is None and results["L4"].period_start is None
+    assert "art9-goods-not-all-delivered" in [r.code for r in results["L3"].reasons]
+
+
+def _two_goods(first: str | None, last: str | None) -> Order:
+    concluded = datetime.fromisoformat("2026-07-01T10:00+02:00")
+    return Order("1001", "ada@example.org", "Ada", concluded, (
+        OrderLine("A", "Headset", kind=GOODS, delivered_at=dt(first)),
+        OrderLine("B", "Headset stand", kind=GOODS, delivered_at=dt(last)),
+    ), country="DE", withdrawal_info_given_at=concluded)
+
+
+@pytest.mark.parametrize(("first", "last", "at", "status", "deadline", "code"), [
+    pytest.param("2026-07-02T15:00+02:00", "2026-07-20T15:00+02:00", "2026-07-25T12:00+02:00",
+                 "withdrawable", "2026-08-03T23:59:59.999999+02:00",
+                 "art9-period-from-last-delivery", id="art9-2-b-i-period-from-the-last-goods"),
+    pytest.param("2026-07-02T15:00+02:00", None, "2026-07-25T12:00+02:00",
+                 "withdrawable", None, "art9-goods-not-all-delivered",
+                 id="art9-2-b-i-last-goods-not-received-yet"),
+    pytest.param("2026-07-02T15:00+02:00", "2026-07-20T15:00+02:00", "2026-08-04T00:00+02:00",
+                 "expired", "2026-08-03T23:59:59.999999+02:00",
+                 "art9-period-from-last-delivery", id="art9-2-b-i-expired-after-the-last-goods"),
+])
+def test_goods_of_one_order_delivered_separately(
+    first: str, last: str | None, at: str, status: str, deadline: str | None, code: str,
+) -> None:
+    results = assess_order(_two_goods(first, last), datetime.fromisoformat(at),
+                           trader_country="DE", trader_timezone="Europe/Berlin")
+    for result in results.values():
+        if result.line_id == "B" and last is None:
+            assert [r.code for r in result.reasons] == ["art9-goods-not-delivered"]
+            continue
+        assert result.status.value == status
+        assert result.deadline == (datetime.fromisoformat(deadline) if deadline else None)
+        assert code in [r.code for r in result.reasons]
 
 
 @pytest.mark.parametrize(

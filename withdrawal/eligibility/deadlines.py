@@ -4,7 +4,7 @@ including the extension for missing withdrawal information (Art. 10)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from ..domain import Order, OrderLine, ProductKind
 from . import reasons
@@ -32,19 +32,31 @@ def statutory_period(
     """The period of ``line`` as it stands at ``at``."""
     event = starting_event(order, line, at)
     if event is None:
-        return StatutoryPeriod(None, None, (reasons.GOODS_NOT_DELIVERED(),))
+        return StatutoryPeriod(None, None, (_not_started_reason(order, line, at),))
     start = calendar.day_of(event)
     end, information = _end(order, start, at, calendar)
     rolled = _rolled(end)
-    return StatutoryPeriod(start, end, (_start_reason(line), *information, *rolled))
+    return StatutoryPeriod(start, end, (_start_reason(order, line), *information, *rolled))
 
 
 def starting_event(order: Order, line: OrderLine, at: datetime) -> datetime | None:
-    """The instant that starts the period (Art. 9(2)): for goods, physical possession (None if
-    not yet by ``at``); for digital content and services, the conclusion of the contract."""
-    if line.kind is ProductKind.GOODS:
-        return known_at(line.delivered_at, at)
-    return order.concluded_at
+    """The instant that starts the period (Art. 9(2)): for goods, physical possession of the
+    last goods of the order (Art. 9(2)(b)(i): several goods of one order delivered separately;
+    None while one has not arrived by ``at``); for digital content and services, the
+    conclusion of the contract."""
+    if line.kind is not ProductKind.GOODS:
+        return order.concluded_at
+    received = [known_at(goods.delivered_at, at) for goods in _goods_of(order, line)]
+    if any(instant is None for instant in received):
+        return None
+    return max((instant for instant in received if instant is not None),
+               key=lambda instant: instant.astimezone(UTC))
+
+
+def _goods_of(order: Order, line: OrderLine) -> list[OrderLine]:
+    """The goods lines of ``line``'s order, ``line`` among them."""
+    others = [ln for ln in order.lines if ln.kind is ProductKind.GOODS and ln != line]
+    return [line, *others]
 
 
 def information_given_in_time(order: Order, at: datetime) -> bool:
@@ -71,10 +83,18 @@ def _end(
     return extended, (reasons.INFORMATION_MISSING(initial_end=initial.last_day.isoformat()),)
 
 
-def _start_reason(line: OrderLine) -> Reason:
-    if line.kind is ProductKind.GOODS:
-        return reasons.PERIOD_FROM_DELIVERY()
-    return reasons.PERIOD_FROM_CONCLUSION()
+def _start_reason(order: Order, line: OrderLine) -> Reason:
+    if line.kind is not ProductKind.GOODS:
+        return reasons.PERIOD_FROM_CONCLUSION()
+    if len(_goods_of(order, line)) > 1:
+        return reasons.PERIOD_FROM_LAST_DELIVERY()
+    return reasons.PERIOD_FROM_DELIVERY()
+
+
+def _not_started_reason(order: Order, line: OrderLine, at: datetime) -> Reason:
+    if known_at(line.delivered_at, at) is not None:  # this one arrived, another has not
+        return reasons.GOODS_NOT_ALL_DELIVERED()
+    return reasons.GOODS_NOT_DELIVERED()
 
 
 def _rolled(end: PeriodEnd) -> tuple[Reason, ...]:

@@ -96,6 +96,23 @@ GOODS_NOT_DELIVERED = ReasonType(
         "You can already withdraw now."
     ),
 )
+PERIOD_FROM_LAST_DELIVERY = ReasonType(
+    "art9-period-from-last-delivery",
+    f"{_CRD} Art. 9(2)(b)(i)",
+    N_(
+        "The 14-day withdrawal period for the goods of this order runs from the day you "
+        "received the last of them."
+    ),
+)
+GOODS_NOT_ALL_DELIVERED = ReasonType(
+    "art9-goods-not-all-delivered",
+    f"{_CRD} Art. 9(2)(b)(i)",
+    N_(
+        "You have not received all the goods of this order yet, so the 14-day withdrawal "
+        "period has not started: it runs from the day you receive the last of them. You can "
+        "already withdraw now."
+    ),
+)
 PERIOD_EXPIRED = ReasonType(
     "art9-period-expired",
     f"{_CRD} Art. 9(1)",
@@ -324,7 +341,9 @@ CATALOGUE: Mapping[str, ReasonType] = MappingProxyType(
         for entry in (
             PERIOD_FROM_CONCLUSION,
             PERIOD_FROM_DELIVERY,
+            PERIOD_FROM_LAST_DELIVERY,
             GOODS_NOT_DELIVERED,
+            GOODS_NOT_ALL_DELIVERED,
             PERIOD_EXPIRED,
             ROLLED_TO_WORKING_DAY,
             INFORMATION_MISSING,
