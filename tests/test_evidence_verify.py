@@ -296,6 +296,23 @@ def test_an_entry_changed_into_another_shape_is_named_not_a_crash(
     assert any(named[1] in problem for problem in found[1:]), found
 
 
+def test_an_entry_stored_in_another_layout_is_named(app: Flask) -> None:
+    """A decision's keys reordered parse to the same fields and the same hash, but the
+    queries that find decisions by their stored text miss it: with its index rows deleted
+    the acceptance would read as undecided. The stored text must be the text written."""
+    reference = _decided(app)[0]
+    with engine_of(app).begin() as conn:
+        seq, body = conn.execute(
+            select(ledger.c.seq, ledger.c.body)
+            .where(ledger.c.reference == reference, ledger.c.body.like('%"type":"decision"}'))
+        ).one()
+        data = body[len('{"data":'):-len(',"type":"decision"}')]
+        conn.execute(update(ledger).where(ledger.c.seq == seq)
+                     .values(body='{"type":"decision","data":' + data + "}"))
+        conn.execute(delete(line_decisions).where(line_decisions.c.reference == reference))
+    assert problems(app)[0] == f"entry {seq} (event {reference}): content does not match its hash"
+
+
 # -- the tail and the whole chain: caught by anchors -----------------------------------------
 
 def _drop_newest_statement(app: Flask, reference: str, keep_index: bool = False) -> None:

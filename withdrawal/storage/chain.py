@@ -119,9 +119,11 @@ def checked_body(row: Row[Any]) -> tuple[dict[str, Any], bool]:
     JSON is its own stretch of the stored text: its digest is taken from those bytes as it
     parses (``stored_fields``), with no field written out again. When those digests give the
     row's hash, each field's stored bytes are, but for a SHA-256 collision, the bytes its
-    digest was made of. Else (a body changed, or stored in another layout that parses to the
-    same fields) the body is parsed and its fields written out canonically, as
-    ``recompute`` does: the verdict is the same as ``recompute``'s for every row."""
+    digest was made of. Else the body is parsed and its fields written out canonically, as
+    ``recompute`` does, and the row holds only if that gives its hash *and* the stored text
+    is that canonical text: a body laid out otherwise (its keys reordered) hashes the same
+    but is not what was written, and the queries that find events by their stored text
+    (``storage.decisions``) would miss it."""
     split = stored_fields(row.body)
     if split is not None:
         fields, digests = split
@@ -133,7 +135,8 @@ def checked_body(row: Row[Any]) -> tuple[dict[str, Any], bool]:
     except ValueError:
         parsed = None
     body = parsed if isinstance(parsed, dict) else {}
-    return body, recompute(row, body) == row.hash
+    return body, (recompute(row, body) == row.hash
+                  and canonical_json(body) == row.body.encode())
 
 
 _scan_key = json.decoder.scanstring  # type: ignore[attr-defined]
@@ -143,7 +146,8 @@ _scan_value = json.JSONDecoder().raw_decode
 def stored_fields(text: str) -> tuple[dict[str, Any], dict[str, str]] | None:
     """A stored body's top-level fields, and the digest of each one's stretch of ``text``,
     parsed by the ``json`` module's own scanners; None when ``text`` is not a JSON object
-    laid out as ``canonical_json`` lays one out at its top level (no space between fields)."""
+    laid out as ``canonical_json`` lays one out at its top level (no space between fields,
+    the keys in sorted order, each once)."""
     fields: dict[str, Any] = {}
     digests: dict[str, str] = {}
     if text == "{}":
@@ -154,7 +158,7 @@ def stored_fields(text: str) -> tuple[dict[str, Any], dict[str, str]] | None:
             return None
         while text[at] == '"':
             key, at = _scan_key(text, at + 1)
-            if text[at] != ":":
+            if text[at] != ":" or (fields and key <= next(reversed(fields))):
                 return None
             fields[key], end = _scan_value(text, at + 1)
             digests[key] = sha256_hex(text[at + 1:end].encode())
