@@ -6,6 +6,7 @@ purged statement, an anchored chain, what is recorded while it runs)."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from sqlalchemy import delete, insert, select, update
 from support import Consumer, engine_of
 
 from withdrawal.audit.retention import purge
-from withdrawal.statement import EventType, sha256_hex
+from withdrawal.statement import EventType, canonical_json, sha256_hex
 from withdrawal.storage.statements import append_event, events_of, utcnow
 from withdrawal.storage.tables import (
     anchors,
@@ -107,6 +108,59 @@ def test_a_purged_statement_still_verifies(app: Flask, runner: Any) -> None:
     result = verify(runner)
     assert result.exit_code == 0, result.output
     assert "OK 2 statements" in result.output
+
+
+# -- erasures under retention: the entry's hash takes the erased field's digest ---------------
+
+def _rewrite(app: Flask, seq: int, field: str, change: dict[str, Any],
+             marker: dict[str, str] | None = None) -> None:
+    """Rewrite the entry's ``field`` with ``change``; ``marker``: its erased column set to
+    that (the entry's hash then takes the field's digest from there)."""
+    with engine_of(app).begin() as conn:
+        row = conn.execute(select(ledger.c.body, ledger.c.erased)
+                           .where(ledger.c.seq == seq)).one()
+        body = json.loads(row.body)
+        body[field] = {**body[field], **change}
+        values: dict[str, Any] = {"body": canonical_json(body).decode()}
+        if marker is not None:
+            values["erased"] = json.dumps(marker)
+        conn.execute(update(ledger).where(ledger.c.seq == seq).values(values))
+
+
+def test_an_erased_marker_written_by_hand_is_named(app: Flask) -> None:
+    """A digest in ``erased`` makes the hash hold whatever the field says: written there by
+    hand on an entry retention never erased, it would let an insider rewrite it."""
+    reference = record(app)
+    with engine_of(app).connect() as conn:
+        body = json.loads(conn.execute(select(ledger.c.body).where(ledger.c.seq == 1))
+                          .scalar_one())
+    original = sha256_hex(canonical_json(body["content"]))
+    _rewrite(app, 1, "content", {"submitted_at": "2026-01-01T00:00:00+00:00"},
+             {"content": original})
+    assert problems(app)[0] == (f"entry 1 (statement {reference}): marked erased, but no "
+                                f"erasure of {reference} follows it")
+
+
+def test_a_purged_statement_edited_after_its_erasure_is_named(app: Flask) -> None:
+    """What retention leaves (the submission time, the order, the lines) is committed by the
+    erasure event, since the entry's own hash now takes the original's digest."""
+    reference = record(app)
+    assert purge(engine_of(app), utcnow() + timedelta(minutes=1), period="0d").references
+    assert problems(app) == ()
+    _rewrite(app, 1, "content", {"submitted_at": "2026-01-01T00:00:00+00:00"})
+    assert problems(app)[0] == (f"entry 1 (statement {reference}): what is left of it after "
+                                f"the erasure differs from what the erasure recorded")
+
+
+def test_an_erased_marker_on_a_field_retention_never_erases_is_named(app: Flask) -> None:
+    reference = record(app)
+    assert purge(engine_of(app), utcnow() + timedelta(minutes=1), period="0d").references
+    with engine_of(app).begin() as conn:
+        conn.execute(update(ledger).where(ledger.c.seq == 1)
+                     .values(erased=json.dumps({"content": "0" * 64, "reference": "1" * 64})))
+    found = problems(app)
+    assert f"entry 1 (statement {reference}): marked erased in a field retention never " \
+           "erases" in found
 
 
 # -- the index -------------------------------------------------------------------------------

@@ -117,11 +117,8 @@ def erase_statement(conn: Connection, reference: str, why: Mapping[str, Any]) ->
     entries = conn.execute(
         select(ledger).where(ledger.c.reference == reference).order_by(ledger.c.seq)
     ).all()
-    for entry in entries:
-        if entry.kind == "statement":
-            _erase_entry(conn, entry, "content", PERSONAL_CONTENT)
-        else:
-            _erase_entry(conn, entry, "data", PERSONAL_EVENT_DATA)
+    erased = [found for entry in entries
+              if (found := _erase_entry(conn, entry, *_PERSONAL[entry.kind == "statement"]))]
     conn.execute(update(statements).where(statements.c.reference == reference)
                  .values(name="", email="", email_lower=""))
     conn.execute(update(outbox).where(outbox.c.reference == reference)
@@ -129,23 +126,36 @@ def erase_statement(conn: Connection, reference: str, why: Mapping[str, Any]) ->
     kept = _delete_documents(conn, reference)
     append_event(conn, reference, EventType.PERSONAL_DATA_ERASED, {
         **why, "content_fields": list(PERSONAL_CONTENT),
-        "event_fields": list(PERSONAL_EVENT_DATA), "documents": kept,
+        "event_fields": list(PERSONAL_EVENT_DATA), "documents": kept, "entries": erased,
     })
 
 
-def _erase_entry(conn: Connection, entry: Any, name: str, fields: tuple[str, ...]) -> None:
+#: By "is it the statement": the field of an entry that retention erases, and what of it.
+_PERSONAL = {True: ("content", PERSONAL_CONTENT), False: ("data", PERSONAL_EVENT_DATA)}
+
+
+def _erase_entry(
+    conn: Connection, entry: Any, name: str, fields: tuple[str, ...],
+) -> dict[str, Any] | None:
+    """Erase the personal parts of the entry's field ``name``; what the erasure event records
+    of it (its entry, the field, the digest of the field before and after), or None when
+    there was nothing to erase. The digest after commits, in the chain, what is left: the
+    submission time, the lines, the decisions, which the entry's own hash no longer covers
+    once its field's original is gone (``storage.verify_erasures`` compares them)."""
     body = json.loads(entry.body)
     value = body.get(name)
     erased = json.loads(entry.erased) if entry.erased else {}
     if not isinstance(value, dict) or name in erased:
-        return
+        return None
     new_value = erase_fields(value, fields)
     if new_value == value:
-        return
+        return None
     erased[name] = sha256_hex(canonical_json(value))
     conn.execute(update(ledger).where(ledger.c.seq == entry.seq).values(
         body=canonical_json({**body, name: new_value}).decode(), erased=json.dumps(erased),
     ))
+    return {"seq": entry.seq, "field": name, "original": erased[name],
+            "erased": sha256_hex(canonical_json(new_value))}
 
 
 def _delete_documents(conn: Connection, reference: str) -> dict[str, str]:

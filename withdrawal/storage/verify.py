@@ -2,7 +2,8 @@
 everything built from it or claimed about it.
 
 - the chain: every entry present, linked to the previous one, hashing to its hash; the head is
-  the last entry;
+  the last entry; an entry whose hash takes an erased field's digest was erased by retention,
+  as its statement's erasure event recorded (``verify_erasures``);
 - the search indexes (``verify_index``): every statement has its index row with every indexed
   column as recorded, every row indexes a statement of the chain, the lines as recorded; the
   statements per hour and outcome that the chart reads are the chain's; the decision index
@@ -36,12 +37,13 @@ from .engine import one_snapshot
 from .tables import chain_head
 from .verify_decisions import decision_problems
 from .verify_documents import DocumentTally
+from .verify_erasures import erasure_problems
 from .verify_index import hour_problems, stray_index_rows, stray_lines
 from .verify_ranges import walk_in_ranges
 from .verify_walk import Claims, Walk, walk_entries
 
 #: The kinds of problem, in the order the report lists them.
-KINDS = ("chain", "head", "index", "lines", "names", "hours", "decisions", "documents",
+KINDS = ("chain", "erased", "head", "index", "lines", "names", "hours", "decisions", "documents",
          "bytes", "anchors")
 
 
@@ -79,6 +81,7 @@ def verify_chain(
         else:
             walk_entries(conn, walk, tally, claims, progress)
         walk.add("head", _head_problems(conn, walk))
+        walk.add("erased", erasure_problems(conn))
         walk.add("index", stray_index_rows(conn))
         walk.add("lines", stray_lines(conn))
         walk.add("hours", hour_problems(conn, walk.hours))
