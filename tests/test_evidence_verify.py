@@ -413,6 +413,35 @@ def test_a_dropped_newest_statement_is_caught_by_the_anchor(
             "ends at entry 1") in result.output
 
 
+@pytest.mark.parametrize("change", ["deleted", "token-swapped", "invented"])
+def test_a_stored_anchor_is_the_one_its_event_recorded(
+    app: Flask, runner: Any, change: str,
+) -> None:
+    """The stored anchor is the only copy of an RFC 3161 token: deleting one, or swapping its
+    token, would remove the proof of when the head existed, and the walk (which checks what
+    the stored anchors claim) would find nothing to check."""
+    record(app)
+    assert runner.invoke(args=["withdrawal", "anchor"]).exit_code == 0
+    with engine_of(app).begin() as conn:
+        row = conn.execute(select(anchors)).one()
+        if change == "deleted":
+            conn.execute(delete(outbox).where(outbox.c.anchor_id == row.id))
+            conn.execute(delete(anchors))
+        elif change == "token-swapped":
+            conn.execute(update(anchors).values(tokens='{"https://tsa.example": "AAAA"}'))
+        else:
+            conn.execute(insert(anchors).values(
+                head_seq=row.head_seq, head_hash=row.head_hash, anchored_at=row.anchored_at,
+                event_seq=1, witnesses="{}", tokens="{}"))
+    expected = {
+        "deleted": f"the anchor recorded by entry {row.event_seq} is no longer stored",
+        "token-swapped": (f"stored anchor {row.id} differs from what entry {row.event_seq} "
+                          "recorded of it"),
+        "invented": f"stored anchor {row.id + 1}: no chain-anchored event records it",
+    }[change]
+    assert expected in problems(app)
+
+
 def test_a_dropped_newest_statement_whose_index_row_stayed_is_named(app: Flask) -> None:
     record(app)
     newest = record(app, "Bea")
@@ -442,6 +471,14 @@ def test_a_whole_chain_rewritten_after_an_edit_is_caught_by_the_anchor(
                      .values(name="Mallory"))
         head = conn.execute(select(ledger.c.hash).where(ledger.c.seq == 2)).scalar_one()
         conn.execute(update(anchors).values(head_hash=head))
+
+    def reanchor(seq: int, body: dict[str, Any]) -> dict[str, Any] | None:
+        if body.get("type") != "chain-anchored":
+            return None
+        body["data"]["head_hash"] = head  # and what the chain recorded of the anchor
+        return body
+
+    rewrite_chain(app, reanchor)
     found = problems(app)  # without the witnesses: the database alone looks consistent
     assert found == ()
     result = verify(runner)

@@ -11,7 +11,8 @@ everything built from it or claimed about it.
 - the kept documents (``verify_documents``): each one's SHA-256 is the one the chain recorded
   when it was kept, none recorded is gone unless erased under retention, none is unrecorded;
 - the anchors (``anchors``): every head anchored with a witness (stored anchors, witness files)
-  is still an entry of the chain with the same hash, and each RFC 3161 token covers that hash.
+  is still an entry of the chain with the same hash, and each RFC 3161 token covers that hash;
+  each stored anchor is the one its ``chain-anchored`` event recorded (``verify_anchor_rows``).
 
 One pass (``verify_walk``): the ledger is read once, in chain order, through one streamed query
 (a server-side cursor on PostgreSQL), each entry's body parsed once; with ``check_bytes`` each
@@ -35,6 +36,7 @@ from .anchors import AnchoredHead, WitnessEvidence, iter_anchors
 from .documents import SealCheck
 from .engine import one_snapshot
 from .tables import chain_head
+from .verify_anchor_rows import anchor_row_problems
 from .verify_decisions import decision_problems
 from .verify_documents import DocumentTally
 from .verify_erasures import erasure_problems
@@ -88,6 +90,7 @@ def verify_chain(
         walk.add("decisions", decision_problems(conn))
         walk.add("documents", tally.unrecorded(conn))
         walk.add("anchors", _beyond_the_chain(claims, walk.last_seq))
+        walk.add("anchors", anchor_row_problems(conn))
     return _result(walk, tally, anchored, witnesses.notes)
 
 
