@@ -4,6 +4,8 @@ errors and CORS."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,8 +13,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import func, select
+from support import free_port
 
-from withdrawal import Order, Withdrawal
+from withdrawal import Order, Withdrawal, spool
 from withdrawal.labels import labels_for
 from withdrawal.storage.statements import load_statement
 from withdrawal.storage.tables import statements
@@ -52,6 +55,22 @@ def test_labels_of_a_language_with_only_its_labels_have_english_field_names(
     answer = client.get(f"{API}/labels?locale=sk").get_json()
     assert answer["labels"]["entry"] == "Odstúpiť od zmluvy tu"
     assert (answer["text_locale"], answer["fields"]["name"]) == ("en", "Name")
+
+
+def test_labels_are_the_wording_the_statement_records(tmp_path: Path) -> None:
+    """A Dutch trader's consumers see (and their statements record) the Dutch wording of
+    the confirm label; the API gives the storefront that one, not another country's."""
+    app = create_app({**DEMO_CONFIG, "TESTING": True, "SECRET_KEY": "s",
+                      "WITHDRAWAL_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}",
+                      "WITHDRAWAL_TRADER_COUNTRY": "NL", "MAIL_SUPPRESS_SEND": True},
+                     instance_path=str(tmp_path / "instance"))
+    client = app.test_client()
+    shown = client.get(f"{API}/labels?locale=nl").get_json()["labels"]
+    answer = submit(client, {"name": "Ann", "email": "ann@example.com", "order_number": "X-80",
+                             "description": "a key", "locale": "nl"}).get_json()
+    stored = load_statement(app.extensions["withdrawal"].engine, answer["reference"])
+    assert stored is not None and shown == stored.content["labels"]
+    app.extensions["withdrawal"].engine.dispose()
 
 
 def test_unknown_locale_falls_back_to_the_requests_language(client: FlaskClient) -> None:
@@ -171,6 +190,39 @@ def test_unknown_order_is_still_recorded_with_its_description(
     assert stored.content["flags"] == ["order-not-found"]
     # The lines the consumer named are not lost with the order.
     assert stored.content["contract_description"] == "Two keys bought in May\nOrder lines: 1, 2"
+
+
+@pytest.mark.parametrize("line", ["\ud800", "\u0000"])
+def test_a_line_id_no_database_can_store_is_a_422(
+    app: Flask, client: FlaskClient, line: str,
+) -> None:
+    body = {"name": "Ann", "email": "ann@example.com", "order_number": "X-78", "lines": [line]}
+    response = client.post(f"{API}/statements", data=json.dumps(body),
+                           content_type="application/json", headers={"Idempotency-Key": "k"})
+    assert response.status_code == 422
+    assert "lines" in response.get_json()["fields"] and count(app) == 0
+
+
+def test_a_statement_the_database_cannot_take_is_accepted_from_the_spool(
+    tmp_path: Path,
+) -> None:
+    """R11: never refused, never a 500 once kept: 202 with the reference it will be recorded
+    under; the same key again answers the same."""
+    app = create_app({**DEMO_CONFIG, "TESTING": True, "SECRET_KEY": "s",
+                      "WITHDRAWAL_DATABASE_URL":
+                          f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/test",
+                      "WITHDRAWAL_DATABASE_TIMEOUT": 1,
+                      "WITHDRAWAL_SPOOL_DIR": str(tmp_path / "spool"),
+                      "MAIL_SUPPRESS_SEND": True}, instance_path=str(tmp_path / "instance"))
+    body = {"name": "Ann", "email": "ann@example.com", "order_number": "X-79",
+            "description": "a key"}
+    first = submit(app.test_client(), body)
+    assert first.status_code == 202, first.get_data(as_text=True)
+    again = submit(app.test_client(), body)
+    assert again.status_code == 202
+    assert again.get_json()["reference"] == first.get_json()["reference"]
+    assert [spool.read(path).content["reference"] for path in spool.waiting(tmp_path / "spool")
+            ] == [first.get_json()["reference"]]
 
 
 def test_a_found_order_needs_one_of_its_lines(app: Flask, client: FlaskClient) -> None:

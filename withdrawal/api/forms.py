@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from ..audit.forms import DecideForm
 from ..consumer.forms import IdentifyForm, SelectForm
 from ..form_i18n import FlaskForm
+from ..hostile import storable
 from ..i18n import gettext
 from ..labels import LANGUAGES, base_language
 from .errors import fail
@@ -83,7 +84,8 @@ def string_list(data: Mapping[str, Any], name: str, *, longest: int = 100) -> li
     if value is None:
         return []
     if (not isinstance(value, list) or len(value) > longest
-            or not all(isinstance(item, str) and 0 < len(item) <= 200 for item in value)):
+            or not all(isinstance(item, str) and 0 < len(item) <= 200 and storable(item)
+                       for item in value)):
         fail(422, gettext("Please check the fields."),
              fields={name: gettext("Please send a list of line ids.")})
     return list(dict.fromkeys(value))

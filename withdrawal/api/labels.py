@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 
 from ..config import config_value
+from ..country import consumer_country
 from ..i18n import COMPLETE_LANGUAGES, current_language, gettext, pgettext
 from ..labels import labels_for
 from .forms import api_locale
@@ -19,7 +20,8 @@ from .forms import api_locale
 def get_labels() -> ResponseReturnValue:
     """The statutory labels and the field names for ``locale`` (default: the request's)."""
     lang = api_locale(request.args.get("locale"), current_language())
-    labels = labels_for(lang, config_value("LABELS"))
+    # the country's wording, as the pages show it and the statement records it
+    labels = labels_for(lang, config_value("LABELS"), country=consumer_country(lang))
     text_lang = lang if lang in COMPLETE_LANGUAGES else "en"
     with force_locale(text_lang):
         fields = {

@@ -15,6 +15,7 @@ from flask import jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 
 from ..domain import Order
+from ..guard import DatabaseUnavailable, with_database
 from ..i18n import current_language, gettext
 from ..links import receipt_token
 from ..orders import look_up
@@ -48,14 +49,26 @@ def post_statement() -> ResponseReturnValue:
     data = json_object()
     form = validated(StatementForm, data, ("name", "email", "order_number", "description"))
     lines = string_list(data, "lines")
-    existing = reference_for_key(state().engine, key)
+    existing = _recorded_under(key)
     if existing:
         return _answer(existing, form, 200)
     order, flags = look_up(form.order_number.data, form.email.data)
     submission = submit_statement(
         _statement_request(form, data, order, lines, flags), submission_key=key,
         link_base=request.url_root)
+    if submission.spooled is not None:  # kept until the database is back: accepted
+        return _receipt(submission.reference, submission.spooled["submitted_at"],
+                        bool(submission.spooled["order_matched"]), 202)
     return _answer(submission.reference, form, 201 if submission.created else 200)
+
+
+def _recorded_under(key: str) -> str | None:
+    """The reference already recorded under ``key``; None when none is, or when the database
+    cannot say (the submission then goes to the spool, which knows its own keys)."""
+    try:
+        return with_database(lambda engine: reference_for_key(engine, key))
+    except DatabaseUnavailable:
+        return None
 
 
 def _statement_request(form: Any, data: dict[str, Any], order: Order | None, lines: list[str],
@@ -90,11 +103,17 @@ def _answer(reference: str, form: Any, status: int) -> ResponseReturnValue:
     assert statement is not None, reference  # recorded in this or an earlier request
     if status == 200 and not _same_consumer(statement, form):
         fail(422, gettext("This Idempotency-Key was already used for another statement."))
+    return _receipt(reference, statement.submitted_at.isoformat(),
+                    bool(statement.content.get("order_matched")), status)
+
+
+def _receipt(reference: str, submitted_at: str, matched: bool,
+             status: int) -> ResponseReturnValue:
     token = receipt_token(reference)
     return jsonify({
         "reference": reference,
-        "submitted_at": statement.submitted_at.isoformat(),
-        "order_matched": bool(statement.content.get("order_matched")),
+        "submitted_at": submitted_at,
+        "order_matched": matched,
         "status_url": url_for("withdrawal.receipt", token=token, _external=True),
         "pdf_url": url_for("withdrawal.receipt_pdf_download", token=token, _external=True),
     }), status
@@ -132,6 +151,9 @@ PATHS: dict[str, Any] = {
         "responses": {
             "201": json_response("StatementReceipt", "Recorded"),
             "200": json_response("StatementReceipt", "Recorded before under this key"),
+            "202": json_response("StatementReceipt", "Kept until the database is back (the "
+                                 "spool), then recorded with this reference and time; its "
+                                 "PDF answers 503 until then"),
             "400": error_response("No Idempotency-Key, or the body is not a JSON object"),
             "422": error_response("A field is missing or invalid, or the key was used for "
                                   "another statement"),
