@@ -341,6 +341,52 @@ def test_an_order_the_record_cannot_take_goes_on_as_a_failed_look_up(
     assert "order-lookup-failed" in stored.content["flags"]
 
 
+class _Failing:
+    def find_order(self, number: str, email: str) -> Order | None:
+        raise ConnectionError("shop database down")
+
+
+def _recorded(app: Flask, client: FlaskClient, response: Any) -> dict[str, Any]:
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    stored = load_statement(engine_of(app), reference_in(page))
+    assert stored is not None
+    return dict(stored.content)
+
+
+def test_lines_chosen_before_the_shop_failed_are_named_in_the_statement(
+    app: Flask, client: FlaskClient,
+) -> None:
+    """The order could be opened at step 2 but not at the confirmation: the chosen lines stay
+    in the statement, named, rather than a statement describing nothing."""
+    consumer = Consumer(client)
+    assert consumer.identify("Ann", "mixed@demo.example", "1008").status_code == 302
+    assert consumer.select(["2", "3"]).status_code == 302
+    page = consumer.confirm_page()
+    app.extensions["withdrawal"].order_source = _Failing()
+    content = _recorded(app, client, consumer.confirm(page))
+    assert content["order_matched"] is False and "order-vanished" in content["flags"]
+    assert content["contract_description"] == "Order lines: 2, 3"
+
+
+def test_a_description_written_while_the_shop_failed_is_what_is_recorded(
+    app: Flask, client: FlaskClient,
+) -> None:
+    """The order could not be opened at step 2, so the consumer described the contract; the
+    order is back at the confirmation: the statement records their words, not an order with
+    no line chosen."""
+    source = app.extensions["withdrawal"].order_source
+    consumer = Consumer(client)
+    assert consumer.identify("Ann", "mixed@demo.example", "1008").status_code == 302
+    app.extensions["withdrawal"].order_source = _Failing()
+    assert consumer.select(description="The two keys of order 1008").status_code == 302
+    app.extensions["withdrawal"].order_source = source
+    content = _recorded(app, client, consumer.confirm())
+    assert content["order_matched"] is False and content["lines"] == []
+    assert content["contract_description"] == "The two keys of order 1008"
+    assert "order-lookup-failed" in content["flags"]
+
+
 def test_fallback_language_declares_english_text_and_labels_in_their_language(
     client: FlaskClient,
 ) -> None:

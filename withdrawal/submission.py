@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from flask import Flask, current_app
@@ -26,6 +26,7 @@ from .delivery.worker import deliver_in_background
 from .domain import Order
 from .eligibility import Calendar, consumer_timezone, return_deadline
 from .guard import DatabaseUnavailable, check_deadline, with_database
+from .i18n import gettext
 from .labels import StatutoryLabels, labels_for
 from .orders import LawContext, assess_lines, law_context, order_again
 from .signals import statement_submitted, tell_the_shop
@@ -88,6 +89,8 @@ def submit_statement(
     flags = set(request.flags)
     if request.matched and order is None:
         flags.add(Flag.ORDER_VANISHED)
+    if order is None and request.lines:
+        request = replace(request, description=with_lines(request.description, request.lines))
     labels = labels_for(request.locale, config_value("LABELS"), country=_country(request, order))
     law = law_context()
     built: list[StatementContent] = []
@@ -112,6 +115,14 @@ def submit_statement(
     if created:
         _after_commit(current_app._get_current_object(), written[-1])  # type: ignore[attr-defined]
     return Submission(reference, created)
+
+
+def with_lines(description: str, lines: tuple[str, ...]) -> str:
+    """The contract's description with the chosen lines named: the order could not be opened
+    when the statement was recorded, and the lines the consumer chose stay in the statement,
+    in their words' place, rather than being lost."""
+    named = gettext("Order lines: %(lines)s", lines=", ".join(lines))
+    return f"{description}\n{named}" if description else named
 
 
 def _country(request: StatementRequest, order: Order | None) -> str | None:

@@ -73,19 +73,12 @@ def _recorded_under(key: str) -> str | None:
 
 def _statement_request(form: Any, data: dict[str, Any], order: Order | None, lines: list[str],
                        flags: list[str]) -> StatementRequest:
-    description = form.description.data or ""
     if order is not None:
         _check_lines(order, lines)
-    elif lines:
-        # The order could not be opened now: the lines the consumer chose stay in the
-        # statement, in their words' place, rather than being lost.
-        named = gettext("Order lines: %(lines)s", lines=", ".join(lines))
-        description = f"{description}\n{named}" if description else named
-    return StatementRequest(
+    return StatementRequest(  # without the order, the lines are named in the description
         name=form.name.data, email=form.email.data, order_number=form.order_number.data,
         locale=api_locale(data.get("locale"), current_language()), matched=order is not None,
-        lines=tuple(lines) if order is not None else (), description=description,
-        flags=tuple(flags),
+        lines=tuple(lines), description=form.description.data or "", flags=tuple(flags),
     )
 
 

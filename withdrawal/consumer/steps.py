@@ -20,6 +20,7 @@ from ..i18n import current_language, gettext
 from ..links import receipt_url
 from ..orders import assessed_now, look_up, order_again, preselected
 from ..state import state
+from ..statement import Flag
 from ..storage.statements import reference_for_key
 from ..submission import SpoolUnavailable, submit_statement
 from .draft import Draft, DraftTooLarge, Problem, forget_draft, load_draft, save_draft
@@ -101,6 +102,9 @@ def _kept(form: SelectForm, draft: Draft, order: Order | None) -> bool:
     """The choice saved in the draft; a field error when it is too long to keep."""
     draft.choose(list(form.lines.data or []) if order else [])
     draft.description = "" if order else (form.description.data or "")
+    if order is None and draft.matched:  # the order could not be opened: the words count
+        draft.matched = False
+        draft.flags = sorted({*draft.flags, Flag.ORDER_LOOKUP_FAILED})
     try:
         save_draft(draft)
     except DraftTooLarge:
