@@ -136,6 +136,14 @@ def test_a_too_large_upload_gets_413(client: FlaskClient) -> None:
         assert "The file is too large: a receipt has at most 5 MB." in page.get_data(as_text=True)
 
 
+def test_a_head_request_is_the_page_not_a_check(client: FlaskClient) -> None:
+    """A link checker's HEAD asks for the form: it neither fails nor spends the limit."""
+    for _ in range(6):
+        assert client.head(URL).status_code == 200
+    assert client.post(URL, data={"reference": "W-0000-0000", "sha256": "0" * 64},
+                       headers=JSON).status_code == 200
+
+
 def test_checks_are_limited_per_address_apart_from_the_look_ups(
     app: Flask, client: FlaskClient,
 ) -> None:

@@ -287,6 +287,10 @@ def test_receipt_link_is_signed(consumer: Consumer, client: FlaskClient) -> None
     tampered = location[:cut] + ("A" if location[cut] != "A" else "B") + location[cut + 1:]
     assert client.get(tampered).status_code == 404
     assert client.get("/withdrawal/receipt/W-0000-0000").status_code == 404
+    page = client.get(tampered + "?lang=de")  # in the consumer's language, with the other ways
+    html = page.get_data(as_text=True)
+    assert page.status_code == 404 and "Diese Seite wurde nicht gefunden" in html
+    assert "/withdrawal/model-form.pdf" in html
 
 
 def test_language_switcher_works_without_javascript(client: FlaskClient) -> None:

@@ -190,7 +190,9 @@ def test_receipt_link_of_an_erased_statement_is_gone(app: Flask, runner: Any) ->
     client = app.test_client()
     with app.test_request_context():
         token = receipt_token(old)
-    assert client.get(f"/withdrawal/receipt/{token}").status_code == 410
+    gone = client.get(f"/withdrawal/receipt/{token}")
+    assert gone.status_code == 410
+    assert "This receipt is no longer available" in gone.get_data(as_text=True)
     assert client.get(f"/withdrawal/receipt/{token}/withdrawal.pdf").status_code == 410
     assert kept_document(engine_of(app), old, DocumentKind.RECEIPT_PDF) is None
     stored = load_statement(engine_of(app), old)

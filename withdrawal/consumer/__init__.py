@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from flask import Blueprint
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import InternalServerError
+from werkzeug.exceptions import Gone, InternalServerError, NotFound
 
 from .. import hostile, security
 from ..resources import resource_dir
 from . import check, entry, receipts, steps
-from .outage import server_error
+from .outage import gone, not_found, server_error
 from .pages import csrf_error, switch_language, template_context
 
 #: (rule, endpoint, view, methods): the consumer's URLs under the prefix.
@@ -51,6 +51,8 @@ def create_blueprint() -> Blueprint:
     blueprint.register_error_handler(CSRFError, csrf_error)
     blueprint.record_once(check.init_limiter)
     blueprint.register_error_handler(InternalServerError, server_error)
+    blueprint.register_error_handler(NotFound, not_found)
+    blueprint.register_error_handler(Gone, gone)
     for rule, endpoint, view, methods in ROUTES:
         blueprint.add_url_rule(rule, endpoint, view, methods=list(methods))
     return blueprint

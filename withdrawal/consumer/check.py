@@ -65,7 +65,7 @@ def init_limiter(setup: BlueprintSetupState) -> None:
 
 def receipt_check() -> ResponseReturnValue:
     """GET: the form. POST: the answer (HTML, or JSON when asked for)."""
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _page()
     limiter: CheckLimiter = current_app.extensions[LIMITER_KEY]
     if not limiter.allow():

@@ -6,7 +6,7 @@ by post, with the Annex I(B) model form: the function supplements the other ways
 from __future__ import annotations
 
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import InternalServerError
+from werkzeug.exceptions import Gone, InternalServerError, NotFound
 
 from ..i18n import gettext
 from ..state import trader
@@ -45,4 +45,23 @@ def server_error(_error: InternalServerError | None = None) -> ResponseReturnVal
     return render_page(
         "UNAVAILABLE", 500, title=gettext("Something went wrong on our side"),
         message=gettext("Your request could not be completed."),
+    )
+
+
+def not_found(_error: NotFound | None = None) -> ResponseReturnValue:
+    """A link that leads nowhere (a receipt link cut short or altered), in the consumer's
+    language and with the other ways to withdraw."""
+    return render_page(
+        "UNAVAILABLE", 404, title=gettext("This page was not found"),
+        message=gettext("The link may be incomplete or no longer valid. If it came from our "
+                        "e-mail, please copy the whole link into your browser."),
+    )
+
+
+def gone(_error: Gone | None = None) -> ResponseReturnValue:
+    """A receipt whose personal data were erased under the retention period."""
+    return render_page(
+        "UNAVAILABLE", 410, title=gettext("This receipt is no longer available"),
+        message=gettext("The personal data of this statement were erased at the end of the "
+                        "retention period."),
     )
