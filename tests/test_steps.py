@@ -417,3 +417,15 @@ def test_a_failing_shop_receiver_does_not_cost_the_consumer_the_receipt(
     assert response.status_code == 302
     assert client.get(response.headers["Location"]).status_code == 200
     assert count(app) == 1 and count(app, outbox) >= 1
+
+
+def test_every_link_of_step_twos_error_summary_leads_to_its_field(client: FlaskClient) -> None:
+    """On a phone the summary's link is how the consumer reaches the field to fix."""
+    consumer = Consumer(client)
+    assert consumer.identify("Ann", "mixed@demo.example", "1008").status_code == 302
+    page = consumer.select([])
+    html = page.get_data(as_text=True)
+    targets = re.findall(r'<div class="error-summary".*?</div>', html, re.S)[0]
+    anchors = re.findall(r'href="#([^"]+)"', targets)
+    assert page.status_code == 400 and anchors
+    assert all(f'id="{anchor}"' in html for anchor in anchors), anchors
