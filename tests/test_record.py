@@ -127,7 +127,8 @@ def test_verify_detects_a_recomputed_but_relinked_entry(app: Flask, runner: Any)
         row = conn.execute(select(ledger).where(ledger.c.seq == 1)).one()
         body = json.loads(row.body)
         body["content"]["name"] = "Mallory"
-        conn.execute(update(ledger).where(ledger.c.seq == 1).values(body=json.dumps(body)))
+        conn.execute(update(ledger).where(ledger.c.seq == 1)  # written as append writes it
+                     .values(body=canonical_json(body).decode()))
         changed = conn.execute(select(ledger).where(ledger.c.seq == 1)).one()
         conn.execute(update(ledger).where(ledger.c.seq == 1).values(hash=recompute(changed)))
     result = runner.invoke(args=["withdrawal", "verify"])

@@ -21,15 +21,14 @@ from typing import Any
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel, Domain, get_locale
 
+from .labels import COMPLETE_LANGUAGES as COMPLETE_LANGUAGES  # re-exported: said here first
 from .labels import LANGUAGES, base_language
+from .labels import text_language as text_language
 from .resources import resource_dir
 
 DOMAIN = "withdrawal"
 SESSION_KEY = "withdrawal_locale"
 
-#: Languages whose pages, messages, e-mails and PDFs are completely translated; the other
-#: official EU languages get their statutory labels and English text (docs/i18n.md).
-COMPLETE_LANGUAGES: tuple[str, ...] = ("de", "en", "es", "fr", "it", "nl", "pl", "pt")
 
 
 def translation_directories(app: Flask | None = None) -> list[str]:

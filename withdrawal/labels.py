@@ -170,6 +170,17 @@ NATIONAL: Mapping[str, StatutoryLabels] = MappingProxyType({
     )
 })
 
+#: Languages whose pages, messages, e-mails and PDFs are completely translated; the other
+#: official EU languages get their statutory labels and English text (docs/i18n.md).
+COMPLETE_LANGUAGES: tuple[str, ...] = ("de", "en", "es", "fr", "it", "nl", "pl", "pt")
+
+
+def text_language(locale: str) -> str:
+    """The language a text in ``locale`` is written in: ``locale`` where the catalogue is
+    complete, else English (a language with only its statutory labels)."""
+    return locale if locale.replace("_", "-").split("-")[0] in COMPLETE_LANGUAGES else "en"
+
+
 #: Official EU languages, in the order the language switcher lists them.
 LANGUAGES: tuple[str, ...] = tuple(sorted(CATALOGUE))
 

@@ -20,13 +20,13 @@ from .config import config_value
 from .country import current_labels
 from .eligibility import period_ended, say_once, status_message
 from .i18n import (
-    COMPLETE_LANGUAGES,
     chosen_language,
     colon,
     current_language,
     gettext,
     ngettext,
     pgettext,
+    text_language,
 )
 from .information import information_for
 from .labels import language_names
@@ -102,7 +102,7 @@ def base_context() -> dict[str, Any]:
         "lang": lang,
         # The text's language: English where a language has only its statutory labels; the
         # labels then carry their own lang attribute.
-        "page_lang": lang if lang in COMPLETE_LANGUAGES else "en",
+        "page_lang": text_language(lang),
         "language_names": language_names(),
         "present": present,
         "trader": trader(),

@@ -5,12 +5,14 @@ on English text, and Greek and Bulgarian labels come back out of the PDF intact.
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from i18n.support import TRANSLATED, html, shown, translator
+from pypdf import PdfReader
 from support import Consumer, SMTPServer, engine_of, pdf_text, reference_in, settle, squash
 
 from withdrawal.i18n import COMPLETE_LANGUAGES
@@ -167,8 +169,12 @@ def test_greek_and_bulgarian_labels_come_back_out_of_the_pdf(
     assert '<html lang="en">' in page and labels.entry in page
     settle(app)
     message = by_recipient(smtp_server, EMAIL)
-    assert message["Content-Language"] == lang
+    # English text quoting the statutory labels: tagged as such, not as Greek or Bulgarian
+    assert message["Content-Language"] == f"en, {lang}"
+    assert '<html lang="en">' in message.get_body(("html",)).get_content()
     assert_labels(squash(message.get_body(("plain",)).get_content()), labels)
-    pdf = pdf_text(next(message.iter_attachments()).get_content())
+    attached = next(message.iter_attachments()).get_content()
+    pdf = pdf_text(attached)
     assert_labels(pdf, labels)
     assert pdf_text(client.get(location + "/withdrawal.pdf").data) == pdf
+    assert str(PdfReader(io.BytesIO(attached)).root_object["/Lang"]) == "en"

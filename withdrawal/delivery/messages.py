@@ -16,7 +16,7 @@ from flask_babel import force_locale
 from flask_mail import Message
 
 from ..config import config_value
-from ..i18n import gettext
+from ..i18n import gettext, text_language
 from ..labels import StatutoryLabels
 from ..links import receipt_token
 from ..receipt.issue import check_url
@@ -65,8 +65,9 @@ def compose(
     """The message for one outbox entry (``event_seq``: the decision a notice is about)."""
     content = statement.content
     locale = _locale_for(purpose, content)
+    text_lang = text_language(locale)
     with force_locale(locale):
-        context = _context(statement, purpose, link_base)
+        context = {**_context(statement, purpose, link_base), "text_lang": text_lang}
         subject = _subject(purpose, content)
         if purpose == Purpose.DECISION_NOTICE:
             context.update(notice_context(statement, event_seq))
@@ -80,12 +81,19 @@ def compose(
             sender=sender(),
             reply_to=config_value("TRADER_EMAIL") or None,
             date=time.time(),
-            extra_headers={"Auto-Submitted": "auto-generated", "Content-Language": locale},
+            extra_headers={"Auto-Submitted": "auto-generated",
+                           "Content-Language": _content_language(text_lang, locale)},
         )
     message.msgId = make_msgid(domain=message_domain())
     if pdf is not None and purpose != Purpose.ORDER_NOTICE:
         message.attach(f"withdrawal-{statement.reference}.pdf", "application/pdf", pdf)
     return message
+
+
+def _content_language(text_lang: str, locale: str) -> str:
+    """The message's languages: its text's, and the statutory labels' where those differ (a
+    language with only its labels: English text quoting them, ``en, el``)."""
+    return text_lang if text_lang == locale else f"{text_lang}, {locale}"
 
 
 def _locale_for(purpose: str, content: StatementContent) -> str:

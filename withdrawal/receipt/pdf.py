@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, Paragraph, Spacer
 
+from ..labels import text_language
 from ..statement import canonical_json
 from .document import (
     Attachment,
@@ -79,7 +80,7 @@ def _receipt_info(ctx: ReceiptContext, statement_hash: str) -> DocumentInfo:
         title=gettext("Acknowledgement of receipt of your withdrawal"),
         author=str(ctx.trader.get("name", "")),
         subject=gettext("Withdrawal statement %(reference)s") % {"reference": ctx.reference},
-        lang=pdf_lang(ctx.locale),
+        lang=text_language(pdf_lang(ctx.locale)),  # English text where only labels exist
         created=ctx.submitted_at,
         seed=b"\0".join([b"receipt", statement_hash.encode(), canonical_json(ctx.statement)]),
     )
