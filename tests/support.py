@@ -52,6 +52,32 @@ def reference_in(text: str) -> str:
     return match.group(0)
 
 
+def delivery_recorded(
+    app: Flask, reference: str, *, error: str | None = None, smtp_reply: str | None = None,
+) -> dict[str, Any]:
+    """The acknowledgement's outcome as the delivery worker records it, without sending: its
+    outbox entry claimed, then marked sent (or, with ``error``, failed for good) with its
+    event in one transaction. Returns the event's data."""
+    from withdrawal.delivery import outbox
+    from withdrawal.statement import EventType
+    from withdrawal.storage.statements import append_event, utcnow
+
+    [entry] = outbox.claim_due(engine_of(app), reference=reference)
+    now = utcnow()
+    data: dict[str, Any] = {"purpose": entry.purpose, "recipient": entry.recipient,
+                            "message_id": entry.message_id, "attempt": entry.attempts}
+    with engine_of(app).begin() as conn:
+        if error is None:
+            outbox.mark_sent(conn, entry, entry.message_id or "", now, smtp_reply)
+            data |= {"smtp_reply": smtp_reply, "sent_at": now.isoformat()}
+            append_event(conn, reference, EventType.ACKNOWLEDGEMENT_SENT, data)
+        else:
+            outbox.mark_failed(conn, entry, error, final=True, retry_at=now)
+            data |= {"error": error, "final": True, "retry_at": None}
+            append_event(conn, reference, EventType.ACKNOWLEDGEMENT_FAILED, data)
+    return data
+
+
 def engine_of(app: Flask) -> Engine:
     """The app's database engine (the record)."""
     return engine(app)

@@ -228,6 +228,9 @@ STORED_EVENTS: dict[str, EventType] = {
 #: The reference of chain entries about the chain as a whole (anchors), not about a statement.
 CHAIN_REFERENCE = "chain"
 
+#: What retention leaves of an erased personal field (an address, a name, an error).
+ERASED = "[erased]"
+
 #: The field of a ledger entry that holds the statement's content.
 CONTENT_FIELD = "content"
 

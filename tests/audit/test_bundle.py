@@ -15,7 +15,7 @@ from audit.support import EML, PDF, fetch, record, store_document
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
-from support import engine_of
+from support import delivery_recorded, engine_of
 
 from withdrawal.audit import bundle_check
 from withdrawal.audit.decisions import Decision, record_decision
@@ -23,7 +23,7 @@ from withdrawal.audit.integrity import verify_and_store
 from withdrawal.audit.retention import erase_statement
 from withdrawal.statement import EventType
 from withdrawal.storage.documents import keep_document
-from withdrawal.storage.statements import append_event, load_statement
+from withdrawal.storage.statements import load_statement
 
 P = "/withdrawal/audit/statements"
 
@@ -43,9 +43,7 @@ def test_bundle_holds_everything_and_checks_out(
     record(app)  # a next entry, so the proof has both neighbours
     store_document(app, reference, "receipt-pdf", PDF)
     store_document(app, reference, "acknowledgement-eml", EML)
-    append_event(engine_of(app), reference, EventType.ACKNOWLEDGEMENT_SENT, {
-        "purpose": "acknowledgement", "recipient": "ann@example.com",
-        "message_id": "<m@x>", "attempt": 1})
+    delivery_recorded(app, reference)
     record_decision(engine_of(app), reference, Decision("accepted", by="clara"))
     verify_and_store(engine_of(app), by="cron")
     files = fetch(auditor, reference, tmp_path)

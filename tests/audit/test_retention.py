@@ -12,7 +12,7 @@ from audit.support import EML, PDF, record, store_document
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from support import engine_of
+from support import delivery_recorded, engine_of
 
 from withdrawal.audit.retention import ERASED, Period, parse_period, purge
 from withdrawal.statement import EventType, canonical_json, sha256_hex
@@ -59,9 +59,7 @@ def _old_statement(app: Flask) -> str:
     store_document(app, reference, "receipt-pdf", PDF)
     store_document(app, reference, "acknowledgement-eml", EML)
     engine = engine_of(app)
-    append_event(engine, reference, EventType.ACKNOWLEDGEMENT_FAILED, {
-        "purpose": "acknowledgement", "recipient": "olga@example.com",
-        "error": "550 olga@example.com: no such user", "attempt": 1, "final": True})
+    delivery_recorded(app, reference, error="550 olga@example.com: no such user")
     append_event(engine, reference, EventType.RECEIPT_PDF_STORED, {"sha256": sha256_hex(PDF)})
     return reference
 

@@ -151,10 +151,26 @@ def test_a_claim_is_held_for_its_lease_then_taken_over_once(
     [event] = [e for e in events_of(engine, reference) if "attempt" in e["data"]]
     assert event["type"] == EventType.ACKNOWLEDGEMENT_INTERRUPTED
     assert event["data"]["attempt"] == 1 and event["data"]["message_id"] == held.message_id
-    with engine.begin() as conn:  # the first worker wakes up: its claim is gone
-        assert not outbox.mark_sent(conn, held, held.message_id, utcnow())
-        assert outbox.mark_sent(conn, taken, taken.message_id or "", utcnow())
-    assert [row.status for row in _rows(app)] == ["sent"]
+    first_sent = utcnow()
+    with engine.begin() as conn:  # the first worker wakes up: its claim is gone, its message
+        assert not outbox.mark_sent(conn, held, held.message_id, first_sent)  # went out
+        assert not outbox.mark_sent(conn, taken, taken.message_id or "", utcnow())
+    [row] = _rows(app)  # the row says which attempt sent it; the later one changes nothing
+    assert (row.status, row.sent_at, row.attempts, row.claim_token) == (
+        "sent", first_sent, 1, None)
+
+
+def test_a_failure_under_a_lost_claim_leaves_the_other_attempt_s_outcome(
+    app: Flask, smtp_server: SMTPServer,
+) -> None:
+    _statements(app, 1)
+    engine, now = engine_of(app), utcnow()
+    [held] = outbox.claim_due(engine, now=now)
+    [taken] = outbox.claim_due(engine, now=now + outbox.LEASE + timedelta(seconds=1))
+    with engine.begin() as conn:
+        assert not outbox.mark_failed(conn, held, "SMTP 550", final=True, retry_at=now)
+    [row] = _rows(app)
+    assert (row.status, row.claim_token) == ("pending", taken.claim)
 
 
 def test_every_attempt_of_a_message_carries_its_message_id(

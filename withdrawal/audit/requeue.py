@@ -16,11 +16,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, exists, func, select
 
-from ..statement import EventType, Purpose
+from ..statement import ERASED, EventType, Purpose
 from ..storage.chain import lock_head
 from ..storage.statements import Recipient, append_event, owe_message, utcnow
 from ..storage.tables import outbox, statements
-from .retention import ERASED
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, select, update
 
+from ..statement import ERASED as ERASED  # what an erased field holds (tests, requeue)
 from ..statement import EventType, canonical_json, sha256_hex
 from ..storage.chain import lock_head
 from ..storage.statements import append_event
 from ..storage.tables import documents, ledger, outbox, statements
 
-ERASED = "[erased]"
 #: Statement content fields that identify the consumer.
 PERSONAL_CONTENT = ("name", "email", "order_email", "contract_description")
 #: Event data fields that may identify the consumer (addresses, SMTP errors, free notes).

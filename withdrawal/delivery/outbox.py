@@ -204,13 +204,18 @@ def mark_sent(
     conn: Connection, entry: Entry, message_id: str, at: datetime,
     smtp_reply: str | None = None,
 ) -> bool:
-    """Record the message sent; False when the claim was lost (its lease passed and another
-    worker took the entry over: that worker records the outcome of its own attempt)."""
-    result = conn.execute(update(outbox).where(_ours(entry)).values(
-        status="sent", sent_at=at, message_id=message_id, last_error=None,
-        smtp_reply=smtp_reply, claim_token=None,
-    ))
-    return bool(result.rowcount)
+    """Record the message sent, with the attempt that sent it; False when the claim was lost
+    (its lease passed and another worker took the entry over). A message sent under a lost
+    claim is still recorded sent unless another attempt recorded it sent first: it did reach
+    the server, and the row must say what the chain's sent event says (``verify``'s outbox
+    check); the other worker's outcome then changes the row no more."""
+    values = {"status": "sent", "sent_at": at, "message_id": message_id, "last_error": None,
+              "smtp_reply": smtp_reply, "claim_token": None, "attempts": entry.attempts}
+    if conn.execute(update(outbox).where(_ours(entry)).values(**values)).rowcount:
+        return True
+    unsent = (outbox.c.id == entry.id) & (outbox.c.status != "sent")
+    conn.execute(update(outbox).where(unsent).values(**values))
+    return False
 
 
 def mark_failed(

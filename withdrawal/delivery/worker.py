@@ -271,7 +271,7 @@ def _failed(
         _claim_lost(entry)
     append_event(conn, entry.reference or CHAIN_REFERENCE, _failed_type(entry), {
         "purpose": entry.purpose, "recipient": entry.recipient, "error": error,
-        "attempt": entry.attempts, "final": final,
+        "message_id": entry.message_id, "attempt": entry.attempts, "final": final,
         "retry_at": _iso(None if final else retry_at),
     })
     if final and entry.reference is not None:

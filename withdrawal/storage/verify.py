@@ -12,7 +12,9 @@ everything built from it or claimed about it.
   when it was kept, none recorded is gone unless erased under retention, none is unrecorded;
 - the anchors (``anchors``): every head anchored with a witness (stored anchors, witness files)
   is still an entry of the chain with the same hash, and each RFC 3161 token covers that hash;
-  each stored anchor is the one its ``chain-anchored`` event recorded (``verify_anchor_rows``).
+  each stored anchor is the one its ``chain-anchored`` event recorded (``verify_anchor_rows``);
+- the outbox (``verify_outbox``): every delivery's row says what the chain recorded of it, sent
+  or failed for good, and no row says so without its event.
 
 One pass (``verify_walk``): the ledger is read once, in chain order, through one streamed query
 (a server-side cursor on PostgreSQL), each entry's body parsed once; with ``check_bytes`` each
@@ -41,12 +43,13 @@ from .verify_decisions import decision_problems
 from .verify_documents import DocumentTally
 from .verify_erasures import erasure_problems
 from .verify_index import hour_problems, stray_index_rows, stray_lines
+from .verify_outbox import unbacked_rows
 from .verify_ranges import walk_in_ranges
 from .verify_walk import Claims, Walk, walk_entries
 
 #: The kinds of problem, in the order the report lists them.
 KINDS = ("chain", "erased", "head", "index", "lines", "names", "hours", "decisions", "documents",
-         "bytes", "anchors")
+         "bytes", "outbox", "anchors")
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ def verify_chain(
         walk.add("hours", hour_problems(conn, walk.hours))
         walk.add("decisions", decision_problems(conn))
         walk.add("documents", tally.unrecorded(conn))
+        walk.add("outbox", unbacked_rows(conn, walk.outcomes))
         walk.add("anchors", _beyond_the_chain(claims, walk.last_seq))
         walk.add("anchors", anchor_row_problems(conn))
     return _result(walk, tally, anchored, witnesses.notes)

@@ -188,6 +188,7 @@ def _join(walk: Walk, tally: DocumentTally, claims: Claims, part: Part) -> None:
         walk.problems.setdefault(kind, message)
     walk.statements += found.statements
     walk.hours.update(found.hours)
+    walk.outcomes.add(found.outcomes)
     if found.entries:
         walk.entries += found.entries
         walk.last_seq, walk.last_hash = found.last_seq, found.last_hash

@@ -1,7 +1,7 @@
 """``verify``'s walk of the ledger, or of one range of it: each entry linked to the one before
 and hashing to its hash, each statement's index row, lines and (SQLite) name search row, each
-kept document's record, the anchored heads it reaches; the statements counted per hour and
-outcome.
+kept document's record, each delivery outcome's outbox row, the anchored heads it reaches;
+the statements counted per hour and outcome.
 
 A range walked apart from the rest (``verify_ranges``) does not know the entry before its first
 one: it keeps that first entry's place (``Boundary``) for the caller to link, in chain order,
@@ -27,6 +27,7 @@ from .verify_index import (
     line_problems,
 )
 from .verify_names import has_name_table, name_problems
+from .verify_outbox import Matched, Outcome, outcome_problems
 
 #: Entries per batch: the index rows and lines of a batch are checked with one query each.
 BATCH = 1000
@@ -55,6 +56,8 @@ class Walk:
     first: Boundary | None = None
     hours: Counter[tuple[str, str]] = field(default_factory=Counter)  # (hour, outcome): count
     name_table: bool | None = None  # SQLite's name search table is there (asked once)
+    outcomes: Matched = field(default_factory=Matched)  # delivery outcomes matched to their
+    # outbox row (``verify_outbox``)
 
     def add(self, kind: str, messages: Iterable[str]) -> None:
         # Consumed to the end: the checks count what they saw (documents matched, read).
@@ -100,6 +103,7 @@ def _check_batch(
 ) -> None:
     recorded: list[RecordedStatement] = []
     stored: list[StoredEvent] = []
+    outcomes: list[Outcome] = []
     for row in rows:
         body, hashes = checked_body(row)
         if walk.last_hash is None:  # a range's first entry: its link is the caller's
@@ -120,6 +124,8 @@ def _check_batch(
                 walk.hours[key] += 1
         elif (event := StoredEvent.of(row, body)) is not None:
             stored.append(event)
+        elif (outcome := Outcome.of(row.seq, row.reference, body)) is not None:
+            outcomes.append(outcome)
     found, indexed = index_problems(conn, recorded, [row.seq for row in rows])
     walk.add("index", found)
     walk.add("lines", line_problems(conn, indexed, rows[0].seq, rows[-1].seq))
@@ -129,6 +135,7 @@ def _check_batch(
         walk.add("names", name_problems(conn, rows[0].seq, rows[-1].seq))
     walk.add("documents", tally.problems(conn, stored))
     walk.add("bytes", tally.bytes_problems(conn, stored))
+    walk.add("outbox", outcome_problems(conn, outcomes, walk.outcomes))
 
 
 def _where(row: Row[Any]) -> str:
