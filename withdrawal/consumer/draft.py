@@ -77,6 +77,21 @@ class Draft:
     def choose(self, line_ids: Sequence[str]) -> None:
         self.lines = [line_key(line_id) for line_id in line_ids]
 
+    def keep_choice(self, before: Draft | None, order: Order | None) -> None:
+        """Keep what the consumer chose in ``before`` when step 1 is sent again for the same
+        order (a name corrected from the summary): the lines still in ``order``, or the
+        description of an order that is still not found. Ticking the preselection again
+        would withdraw from lines the consumer had unticked."""
+        if before is None or before.order_number != self.order_number:
+            return
+        if order is None:
+            self.description = before.description
+            return
+        in_order = {line_key(line.line_id) for line in order.lines}
+        kept = [key for key in before.lines if key in in_order]
+        if kept:
+            self.lines = kept
+
     def line_ids(self, order: Order | None) -> list[str]:
         """The chosen lines' ids in ``order`` (none without the order)."""
         if order is None:

@@ -51,6 +51,7 @@ def identify() -> ResponseReturnValue:
                     order_number=form.order_number.data, matched=order is not None, flags=flags)
         if order is not None:
             new.choose(preselected(assessed_now(order)))
+        new.keep_choice(draft, order)
         save_preselected(new)
         forget_sent()  # a new statement: the last one's notice has done its job
         return redirect(url_for(".select"))
