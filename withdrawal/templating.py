@@ -82,11 +82,28 @@ def deadline_text(assessment: Mapping[str, Any]) -> str | None:
     return instant(assessment["deadline"], assessment["deadline_timezone"])
 
 
+def used_labels(recorded: Mapping[str, Any], around: str) -> Markup:
+    """The sentence naming the function and the button the consumer used, with the statutory
+    labels ``recorded`` in the statement; each label is marked with its language where the
+    sentence is in another (English quoting the Irish labels, the shop's German copy quoting
+    the Polish ones), so that a screen reader reads it in that language (WCAG 2.1, 3.1.2)."""
+    language = str(recorded.get("locale") or "")
+
+    def label(text: Any) -> Markup:
+        if not language or language == around:
+            return escape(text)
+        return Markup('<span lang="{}">{}</span>').format(language, text)
+
+    sentence = gettext("You used the function “%(entry)s” and the button “%(confirm)s”.")
+    return escape(sentence) % {"entry": label(recorded.get("entry", "")),
+                               "confirm": label(recorded.get("confirm", ""))}
+
+
 #: The formatting helpers, reached in templates as ``present.<helper>``.
 present = SimpleNamespace(instant=instant, zone_name=zone_name, money=money,
                           status_text=status_text, reason_text=reason_text,
                           reason_texts=reason_texts, deadline_text=deadline_text,
-                          period_ended=period_ended, day=day)
+                          period_ended=period_ended, day=day, used_labels=used_labels)
 
 
 def base_context() -> dict[str, Any]:

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from markupsafe import escape
 from sqlalchemy import select
 from support import Consumer, SMTPServer, by_recipient, engine_of, pdf_text, reference_in, settle
 
+from withdrawal.labels import CATALOGUE
 from withdrawal.statement import DocumentKind
 from withdrawal.storage.documents import kept_document
 from withdrawal.storage.statements import events_of, load_statement
@@ -158,3 +161,32 @@ def test_line_breaks_in_a_recorded_name_cannot_add_a_header(app: Flask) -> None:
                       link_base=None).as_bytes()
     headers = raw.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0]
     assert not any(line.lower().startswith(b"bcc:") for line in headers.split(b"\n"))
+
+
+
+@pytest.mark.parametrize(("lang", "consumer_marked", "copy_marked"), [
+    pytest.param("it", False, True, id="italian-text-with-its-labels"),
+    pytest.param("ga", True, True, id="english-text-quoting-irish-labels"),
+    pytest.param("en", False, False, id="english-throughout"),
+])
+def test_labels_quoted_in_another_language_are_marked_with_theirs(
+    app: Flask, consumer: Consumer, client: FlaskClient, smtp_server: SMTPServer,
+    lang: str, consumer_marked: bool, copy_marked: bool,
+) -> None:
+    """WCAG 2.1, 3.1.2: a screen reader reads the statutory labels in their language inside a
+    sentence in another (the receipt page, the acknowledgement, the shop's English copy)."""
+    labels = CATALOGUE[lang]
+    client.get(f"/withdrawal/?lang={lang}")
+    _reference, location = submit(consumer, client)
+    settle(app)
+    texts = (escape(labels.entry), escape(labels.confirm))
+    for html, marked in (
+        (client.get(location).get_data(as_text=True), consumer_marked),
+        (by_recipient(smtp_server, "mixed@demo.example").get_body(("html",)).get_content(),
+         consumer_marked),
+        (by_recipient(smtp_server, "orders@demo.example").get_body(("html",)).get_content(),
+         copy_marked),
+    ):
+        for text in texts:
+            assert text in html
+            assert (f'<span lang="{lang}">{text}</span>' in html) is marked
