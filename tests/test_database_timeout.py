@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from withdrawal.config import ConfigurationError
-from withdrawal.storage.engine import make_engine
+from withdrawal.storage.engine import make_engine, one_snapshot
 from withdrawal.storage.schema import upgrade_schema
 from withdrawal.storage.statements import append_event
 from wsgi import create_app
@@ -24,6 +24,20 @@ def test_postgres_gets_a_statement_timeout_and_keeps_the_urls_options(pg_url: st
         assert conn.exec_driver_sql("SHOW search_path").scalar() == pg_url.rsplit("%3D", 1)[1]
         with pytest.raises(OperationalError, match="statement timeout"):
             conn.exec_driver_sql("SELECT pg_sleep(4)")
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_long_read_of_the_whole_record_is_not_cut_at_the_timeout(pg_url: str) -> None:
+    """verify and the exports read one snapshot (``one_snapshot``): a query of the whole
+    record may take longer than a consumer's request may wait, and must not fail for it."""
+    engine = make_engine(pg_url, timeout=0.2)
+    with engine.connect() as opened:
+        conn = one_snapshot(opened)
+        assert conn.exec_driver_sql("SHOW transaction_isolation").scalar() == "repeatable read"
+        conn.exec_driver_sql("SELECT pg_sleep(0.5)")
+    with engine.connect() as conn, pytest.raises(OperationalError, match="statement timeout"):
+        conn.exec_driver_sql("SELECT pg_sleep(0.5)")  # the consumer's requests keep it
     engine.dispose()
 
 

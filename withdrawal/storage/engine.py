@@ -91,10 +91,16 @@ def connected(source: Source) -> Iterator[Connection]:
 def one_snapshot(conn: Connection) -> Connection:
     """``conn`` reading one snapshot of the record from its first query to its last (a walk of
     ``verify``, an export): what the shop records meanwhile is not read in part. PostgreSQL:
-    a REPEATABLE READ transaction (READ COMMITTED, the default, takes a snapshot per query).
-    SQLite: a transaction begun by hand, since the driver begins none for reads (each query,
-    or each streamed cursor, would read the database as it then is)."""
+    a REPEATABLE READ transaction (READ COMMITTED, the default, takes a snapshot per query),
+    without the statement timeout that keeps a consumer's request short: a long read is what
+    it is for, and a check of the whole record (``verify``'s stray index rows, about 0.7 s per
+    million statements) would otherwise fail for good past some size. A read takes no lock
+    that a statement's write waits for. SQLite: a transaction begun by hand, since the driver
+    begins none for reads (each query, or each streamed cursor, would read the database as it
+    then is); its busy timeout is a lock wait, which a WAL reader never has."""
     if conn.dialect.name == "postgresql":
-        return conn.execution_options(isolation_level="REPEATABLE READ")
+        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        conn.exec_driver_sql("SET LOCAL statement_timeout = 0")  # takes no snapshot yet
+        return conn
     conn.exec_driver_sql("BEGIN")
     return conn
