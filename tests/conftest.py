@@ -199,3 +199,11 @@ def smtp_server() -> Iterator[SMTPServer]:
 def mail_config(smtp_server: SMTPServer) -> dict[str, Any]:
     return {"MAIL_SERVER": smtp_server.host, "MAIL_PORT": smtp_server.port,
             "MAIL_SUPPRESS_SEND": False}
+
+
+@pytest.fixture
+def witness_dir(tmp_path: Path) -> Path:
+    """A directory for a ``file:`` witness (anchors), beside the test's database."""
+    directory = tmp_path / "witness"
+    directory.mkdir()
+    return directory

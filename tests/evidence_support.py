@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -79,7 +80,8 @@ class TSA:
 
 
 @contextmanager
-def serve_tsa() -> Iterator[TSA]:
+def serve_tsa(delay: float = 0.0) -> Iterator[TSA]:
+    """A TSA on loopback; ``delay``: seconds it takes to answer (a distant one)."""
     from asn1crypto import keys, tsp, x509
     from cryptography import x509 as cx509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -111,6 +113,7 @@ def serve_tsa() -> Iterator[TSA]:
         def do_POST(self) -> None:  # noqa: N802 (http.server's name)
             body = self.rfile.read(int(self.headers["Content-Length"]))
             asked.append(body)
+            time.sleep(delay)
             answer = stamper.request_tsa_response(tsp.TimeStampReq.load(body)).dump()
             self.send_response(200)
             self.send_header("Content-Type", "application/timestamp-reply")

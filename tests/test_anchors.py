@@ -34,13 +34,6 @@ def tsa() -> Iterator[TSA]:
         yield served
 
 
-@pytest.fixture
-def witness_dir(tmp_path: Path) -> Path:
-    directory = tmp_path / "witness"
-    directory.mkdir()
-    return directory
-
-
 def anchor(runner: Any) -> Any:
     return runner.invoke(args=["withdrawal", "anchor"])
 

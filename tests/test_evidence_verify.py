@@ -34,13 +34,6 @@ from withdrawal.storage.verify import verify_chain
 
 
 @pytest.fixture
-def witness_dir(tmp_path: Path) -> Path:
-    directory = tmp_path / "witness"
-    directory.mkdir()
-    return directory
-
-
-@pytest.fixture
 def app_config(app_config: dict[str, Any], witness_dir: Path) -> dict[str, Any]:
     return {**app_config, "WITHDRAWAL_WITNESSES": [f"file:{witness_dir}"]}
 

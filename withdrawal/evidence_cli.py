@@ -8,10 +8,14 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from .anchoring.service import AnchorReport, anchor_chain
+from .anchoring.service import BUSY, AnchorReport, anchor_chain
 from .delivery.bounces import UnknownMessage, record_bounce
 from .delivery.dsn import NotADSN
 from .state import state
+
+#: Why nothing was anchored that fails the command: no witness took it, or another
+#: process's anchoring outlasted the wait.
+NOT_ANCHORED = ("no witness", BUSY)
 
 
 @click.command("anchor", epilog="Example: flask --app wsgi withdrawal anchor")
@@ -25,7 +29,7 @@ def anchor_command() -> None:
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     echo_anchor(report)
-    if report.failed or (report.anchor is None and report.skipped.startswith("no witness")):
+    if report.failed or (report.anchor is None and report.skipped.startswith(NOT_ANCHORED)):
         raise SystemExit(1)
 
 

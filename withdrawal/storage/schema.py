@@ -11,7 +11,6 @@ missing, so it upgrades in place.
 from __future__ import annotations
 
 from contextlib import nullcontext
-from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
@@ -19,6 +18,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from filelock import FileLock
 from sqlalchemy import Connection, Engine, func, select
+
+from .turn import sqlite_file
 
 #: The version table of withdrawal's own history (a shop's ``alembic_version`` is untouched).
 VERSION_TABLE = "withdrawal_alembic_version"
@@ -72,9 +73,7 @@ def _upgrade(conn: Connection) -> None:
 
 def _lock(engine: Engine) -> FileLock | nullcontext[None]:
     """A file lock beside a SQLite database file; PostgreSQL locks inside the transaction."""
-    database = engine.url.database if engine.dialect.name == "sqlite" else None
-    if database and database.startswith("file:"):  # a URI filename (``?uri=true``)
-        database = database[len("file:"):].split("?", 1)[0]
-    if not database or database == ":memory:":
+    database = sqlite_file(engine)
+    if database is None:
         return nullcontext()
-    return FileLock(f"{Path(database)}.schema-lock", timeout=LOCK_TIMEOUT)
+    return FileLock(f"{database}.schema-lock", timeout=LOCK_TIMEOUT)
