@@ -1,5 +1,6 @@
 """A valid record of N statements, written in bulk: each statement a chain entry hashed as
-``storage/chain.py`` hashes it, its index row and lines, its hour's count, and (one statement in
+``storage/chain.py`` hashes it, its index row and lines, its hour's count, its acknowledgement
+owed in the outbox (pending: sending is not what is measured), and (one statement in
 ``documents_every``) a kept receipt PDF of a few kilobytes with the chain event that recorded
 its SHA-256. ``verify`` finds nothing wrong with it; the export reads it like any other."""
 
@@ -14,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, update
 
-from withdrawal.statement import DocumentKind, EventType, canonical_json
+from withdrawal.statement import DocumentKind, EventType, Purpose, canonical_json
 from withdrawal.storage.chain import entry_hash, field_digests
 from withdrawal.storage.hours import add_count, hour_of, outcome_of
 from withdrawal.storage.statements import indexed_line
@@ -23,6 +24,7 @@ from withdrawal.storage.tables import (
     chain_head,
     documents,
     ledger,
+    outbox,
     statement_lines,
     statements,
 )
@@ -67,7 +69,7 @@ class _Chain:
 def _rows(count: int, documents_every: int) -> Iterator[dict[str, list[dict[str, Any]]]]:
     chain = _Chain()
     batch: dict[str, list[dict[str, Any]]] = {"ledger": [], "statements": [], "lines": [],
-                                              "hours": [], "documents": []}
+                                              "hours": [], "documents": [], "outbox": []}
     for n in range(1, count + 1):
         at = START + timedelta(seconds=n)
         body = content(n, at)
@@ -80,6 +82,9 @@ def _rows(count: int, documents_every: int) -> Iterator[dict[str, list[dict[str,
             "order_number": body["order_number"], "order_matched": True, "locale": "en",
             "flags": "[]"})
         batch["hours"].append({"hour": hour_of(at), "outcome": outcome_of(body)})
+        batch["outbox"].append({  # its acknowledgement, owed (sending it is not measured)
+            "reference": ref, "purpose": str(Purpose.ACKNOWLEDGEMENT), "recipient": body["email"],
+            "status": "pending", "attempts": 0, "next_attempt_at": at, "created_at": at})
         batch["lines"].extend({"reference": ref, "order_number": body["order_number"],
                                **indexed_line(position, line)}
                               for position, line in enumerate(body["lines"]))
@@ -108,6 +113,7 @@ def fill(engine: Engine, count: int, documents_every: int = 0) -> None:
             conn.execute(insert(ledger), batch["ledger"])
             conn.execute(insert(statements), batch["statements"])
             conn.execute(insert(statement_lines), batch["lines"])
+            conn.execute(insert(outbox), batch["outbox"])
             counted = Counter((row["hour"], row["outcome"]) for row in batch["hours"])
             for (hour, outcome), number in counted.items():
                 add_count(conn, hour, outcome, number)

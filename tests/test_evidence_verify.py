@@ -165,7 +165,9 @@ def test_a_deleted_index_row_is_named(app: Flask) -> None:
     with engine_of(app).begin() as conn:
         for table in (statement_lines, outbox, statements):
             conn.execute(delete(table).where(table.c.reference == reference))
-    assert problems(app) == (f"statement {reference} (entry 1) has no index row",)
+    assert problems(app) == (
+        f"statement {reference} (entry 1) has no index row",
+        f"statement {reference}: owes no acknowledgement (no outbox row holds it)")
 
 
 @pytest.mark.parametrize(("column", "value"), [

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from evidence_support import record
 from flask import Flask
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from support import SMTPServer, delivery_recorded, engine_of
 
 from withdrawal.audit.retention import erase_statement
@@ -38,7 +38,8 @@ def app_config(app_config: dict[str, Any], mail_config: dict[str, Any]) -> dict[
 def outbox_problems(app: Flask, jobs: int = 1) -> list[str]:
     found = verify_chain(engine_of(app), jobs=jobs)
     return [problem for problem in found.problems if "outbox" in problem
-            or "records the message" in problem or "records a message" in problem]
+            or "records the message" in problem or "records a message" in problem
+            or "owes no acknowledgement" in problem]
 
 
 def change_row(app: Flask, reference: str, **values: Any) -> int:
@@ -185,6 +186,25 @@ def test_verify_names_a_changed_outbox_row(
     found = outbox_problems(app)
     assert len(found) == 1 and named in found[0], found
     assert reference in found[0] and (str(row_id) in found[0] or "entry" in found[0])
+
+
+@pytest.mark.parametrize("deliver", [
+    pytest.param(False, id="pending-row-deleted"),
+    pytest.param(True, id="sent-row-deleted-with-its-event-left"),
+])
+def test_verify_names_a_statement_whose_acknowledgement_row_was_deleted(
+    app: Flask, deliver: bool,
+) -> None:
+    """A pending acknowledgement deleted is never sent, and neither the worker nor ``health``
+    would miss it: the statement is named."""
+    record(app, "Other")
+    reference = record(app)
+    if deliver:
+        delivery_recorded(app, reference)
+    with engine_of(app).begin() as conn:
+        conn.execute(delete(outbox_table).where(outbox_table.c.reference == reference))
+    found = outbox_problems(app)
+    assert f"statement {reference}: owes no acknowledgement (no outbox row holds it)" in found
 
 
 def test_verify_in_ranges_adds_up_the_outcomes(app: Flask) -> None:

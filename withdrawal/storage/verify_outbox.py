@@ -10,6 +10,8 @@ compliance officer reads while the chain stays whole: this finds it.
   records its message sent (``delivery.outbox.mark_sent``).
 - Every failure for good (``final``; a bounce) has a row of its message that says failed, or
   sent (by another attempt), or is being sent again.
+- Every statement owes its acknowledgement: the outbox row written with it is there, in
+  whatever state (a deleted pending row would never be sent, and nothing else would miss it).
 - Every row that says sent or failed is the outcome of such an event: its instant, attempt,
   recipient and reply (or error) are the event's. The walk counts, batch by batch, the sent
   events their row matches (one per row: the instant is the row's own; an event of a claim
@@ -151,6 +153,21 @@ def outcome_problems(conn: Connection, outcomes: Sequence[Outcome], matched: Mat
                                else f"its outbox row {candidates[0].id} says pending"))
         matched.failed.update(row.id for row in candidates if outcome.is_outcome_of(row))
     return problems
+
+
+def unowed_acknowledgements(conn: Connection, references: Sequence[str]) -> list[str]:
+    """The statements of one batch (``references``, in chain order) that owe no
+    acknowledgement: each is recorded with its acknowledgement's outbox row in one
+    transaction (Art. 11a(4)), and a row deleted would never be sent, nor be missed by the
+    worker or ``health``. Retention keeps the rows (it blanks their addresses)."""
+    if not references:
+        return []
+    owed = set(conn.execute(
+        select(outbox.c.reference).where(outbox.c.reference.in_(references),
+                                         outbox.c.purpose == str(Purpose.ACKNOWLEDGEMENT))
+    ).scalars())
+    return [f"statement {reference}: owes no acknowledgement (no outbox row holds it)"
+            for reference in references if reference not in owed]
 
 
 def unbacked_rows(conn: Connection, matched: Matched) -> Iterator[str]:

@@ -27,7 +27,7 @@ from .verify_index import (
     line_problems,
 )
 from .verify_names import has_name_table, name_problems
-from .verify_outbox import Matched, Outcome, outcome_problems
+from .verify_outbox import Matched, Outcome, outcome_problems, unowed_acknowledgements
 
 #: Entries per batch: the index rows and lines of a batch are checked with one query each.
 BATCH = 1000
@@ -135,6 +135,7 @@ def _check_batch(
         walk.add("names", name_problems(conn, rows[0].seq, rows[-1].seq))
     walk.add("documents", tally.problems(conn, stored))
     walk.add("bytes", tally.bytes_problems(conn, stored))
+    walk.add("outbox", unowed_acknowledgements(conn, [s.reference for s in recorded]))
     walk.add("outbox", outcome_problems(conn, outcomes, walk.outcomes))
 
 
