@@ -43,7 +43,7 @@ from .verify_decisions import decision_problems
 from .verify_documents import DocumentTally
 from .verify_erasures import erasure_problems
 from .verify_index import hour_problems, stray_index_rows, stray_lines
-from .verify_outbox import unbacked_rows
+from .verify_outbox import Unbacked, unbacked_rows
 from .verify_ranges import walk_in_ranges
 from .verify_walk import Claims, Walk, walk_entries
 
@@ -92,10 +92,20 @@ def verify_chain(
         walk.add("hours", hour_problems(conn, walk.hours))
         walk.add("decisions", decision_problems(conn))
         walk.add("documents", tally.unrecorded(conn))
-        walk.add("outbox", unbacked_rows(conn, walk.outcomes))
+        _add_unbacked(walk, unbacked_rows(conn, walk.outcomes))
         walk.add("anchors", _beyond_the_chain(claims, walk.last_seq))
         walk.add("anchors", anchor_row_problems(conn))
-    return _result(walk, tally, anchored, witnesses.notes)
+    return _result(walk, tally, anchored, (*witnesses.notes, *walk.notes))
+
+
+def _add_unbacked(walk: Walk, found: Unbacked) -> None:
+    walk.add("outbox", [found.row] if found.row else [])
+    if found.counts and walk.one_snapshot:
+        walk.add("outbox", [found.counts])
+    elif found.counts:
+        walk.notes.append(f"outbox: {found.counts}, as ranges walked on SQLite read it (each "
+                          "as it then was): a delivery's outcome recorded meanwhile; run "
+                          "verify again")
 
 
 def _result(walk: Walk, tally: DocumentTally, anchored: int,

@@ -170,23 +170,36 @@ def unowed_acknowledgements(conn: Connection, references: Sequence[str]) -> list
             for reference in references if reference not in owed]
 
 
-def unbacked_rows(conn: Connection, matched: Matched) -> Iterator[str]:
+@dataclass(frozen=True)
+class Unbacked:
+    """What the end of the outbox check found: the first row no event backs (a problem), or
+    counts that differ with every row backed (``counts``)."""
+
+    row: str | None = None
+    counts: str | None = None
+
+
+def unbacked_rows(conn: Connection, matched: Matched) -> Unbacked:
     """The first outbox row that says sent or failed with no event recording it, when the
-    rows that say so are more (or fewer) than the events found to match one."""
+    rows that say so are more (or fewer) than the events found to match one.
+
+    Counts that differ while every row is backed are a problem when the walk read this
+    snapshot; after ranges walked on SQLite (``verify_ranges``: each reads the database as
+    it is when it starts) they are a row that changed meanwhile, a bounce recorded after this
+    snapshot began, which the caller notes rather than reports."""
     count = conn.execute(select(func.count()).select_from(outbox)
                          .where(outbox.c.status.in_(FINISHED))).scalar_one()
     if count == len(matched):
-        return
+        return Unbacked()
     for batch in _finished_rows(conn):
         outcomes = _outcomes_of(conn, batch)
         for row in batch:
             if not any(outcome.is_outcome_of(row) for outcome in outcomes):
-                yield (f"outbox row {row.id} ({row.purpose} of "
-                       f"{row.reference or CHAIN_REFERENCE}): says {row.status}, the chain "
-                       "records no such outcome")
-                return
-    yield (f"{count} outbox rows say sent or failed, {len(matched)} events of the chain "
-           "record their outcome")
+                return Unbacked(row=f"outbox row {row.id} ({row.purpose} of "
+                                f"{row.reference or CHAIN_REFERENCE}): says {row.status}, "
+                                "the chain records no such outcome")
+    return Unbacked(counts=f"{count} outbox rows say sent or failed, {len(matched)} events of "
+                    "the chain record their outcome")
 
 
 def _rows_by_message_id(conn: Connection, sent: Sequence[Outcome]) -> dict[str | None, Any]:

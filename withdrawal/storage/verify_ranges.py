@@ -7,7 +7,9 @@ on one CPU), and the ranges joined in chain order as if one walk had read them.
   (``SET TRANSACTION SNAPSHOT``). On SQLite each range reads the database as it is when it
   starts; it walks entries up to the last one the caller's snapshot holds, which no later write
   changes but a purge under retention, which keeps every hash (an entry's erased field keeps
-  its digest) and so gives the same verdict.
+  its digest) and so gives the same verdict. The outbox is the one thing a range reads that
+  later writes change (a bounce fails a sent row): counts that then differ from the caller's
+  are noted, not reported (``verify_outbox.unbacked_rows``).
 - **Joined in chain order.** A range after the first does not know the entry before its first
   one: it hands back that entry's place (``Boundary``), and the join checks its link against
   the previous range's last entry, with the whole walk's words. The first problem of each kind
@@ -77,6 +79,7 @@ def walk_in_ranges(
     if len(tasks) < 2:
         walk_entries(conn, walk, tally, claims, progress)
         return
+    walk.one_snapshot = conn.dialect.name == "postgresql"  # each SQLite range reads its own
     for part in _run(tasks, progress):
         _join(walk, tally, claims, part)
 

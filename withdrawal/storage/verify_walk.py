@@ -58,6 +58,8 @@ class Walk:
     name_table: bool | None = None  # SQLite's name search table is there (asked once)
     outcomes: Matched = field(default_factory=Matched)  # delivery outcomes matched to their
     # outbox row (``verify_outbox``)
+    one_snapshot: bool = True  # False: ranges walked on SQLite, each in a snapshot of its own
+    notes: list[str] = field(default_factory=list)  # what is said without failing
 
     def add(self, kind: str, messages: Iterable[str]) -> None:
         # Consumed to the end: the checks count what they saw (documents matched, read).
