@@ -41,9 +41,12 @@ def basic(user: str = AUDITOR, password: str = PASSWORD) -> dict[str, str]:
     return {"Authorization": f"Basic {token}"}
 
 
-def record(app: Flask, key: str | None = None, *, days_ago: float = 0, **overrides: Any) -> str:
+def record(app: Flask, key: str | None = None, *, days_ago: float = 0,
+           recorded_then: bool = False, **overrides: Any) -> str:
     """Record one statement (``support.statement_content`` with ``overrides``, its
-    acknowledgement in the outbox); back-date its index timestamp by ``days_ago``."""
+    acknowledgement in the outbox); back-date its index timestamp by ``days_ago`` (and its
+    chain entry's append with ``recorded_then``; else it was appended now, as a statement
+    recovered late from the spool is)."""
     key = key or secrets.token_hex(16)
 
     def build(at: datetime, _withdrawn: Mapping[str, str], reference: str) -> StatementContent:
@@ -54,15 +57,15 @@ def record(app: Flask, key: str | None = None, *, days_ago: float = 0, **overrid
         build=build, recipients=lambda c: [Recipient(Purpose.ACKNOWLEDGEMENT, c["email"])],
     )
     if days_ago:
-        backdate(app, reference, days_ago)
+        backdate(app, reference, days_ago, recorded_then=recorded_then)
     return reference
 
 
-def backdate(app: Flask, reference: str, days: float) -> None:
+def backdate(app: Flask, reference: str, days: float, *, recorded_then: bool = False) -> None:
     """Move a statement's submission into the past, as if it had been recorded then: its
-    content, index timestamp and hour count change, and the chain is rehashed from its entry
-    on (so ``verify`` still passes, as it does for a statement really recorded that long
-    ago)."""
+    content, index timestamp and hour count change (with ``recorded_then`` its entry's
+    append time too), and the chain is rehashed from its entry on (so ``verify`` still
+    passes, as it does for a statement really recorded that long ago)."""
     at = datetime.now(UTC) - timedelta(days=days)
     with engine_of(app).begin() as conn:
         conn.execute(update(statements).where(statements.c.reference == reference)
@@ -75,8 +78,9 @@ def backdate(app: Flask, reference: str, days: float) -> None:
         add_count(conn, hour_of(was), outcome, -1)
         add_count(conn, hour_of(at), outcome, 1)
         body["content"]["submitted_at"] = at.isoformat()
+        appended = {"recorded_at": at} if recorded_then else {}
         conn.execute(update(ledger).where(ledger.c.seq == entry.seq)
-                     .values(body=canonical_json(body).decode()))
+                     .values(body=canonical_json(body).decode(), **appended))
         rehash(conn, entry.seq)
 
 

@@ -133,6 +133,24 @@ def test_a_name_found_among_the_latest_statements_pages_as_the_index_does(
     assert _every_page(app, with_others, size=2) == (newest_first, newest_first[::-1])
 
 
+def _page_asking(app: Flask, needle: str) -> tuple[paging.Page, list[str]]:
+    """The first page (of two rows) of a search for ``needle``, and the SQL it asked."""
+    from zoneinfo import ZoneInfo
+
+    seen: list[str] = []
+
+    def remember(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    engine = engine_of(app)
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        scope = Scope(zone=ZoneInfo("Europe/Berlin"), today=date.today())
+        return paging.page(engine, Filters(name=needle), scope, size=2), seen
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+
+
 @pytest.mark.sqlite_only
 @pytest.mark.parametrize(("needle", "index_asked"), [
     pytest.param("ann", False, id="common-text-latest-statements-fill-the-page"),
@@ -143,22 +161,48 @@ def test_a_common_text_does_not_ask_the_index(
 ) -> None:
     for name, days in SPREAD:
         record(app, name=name, days_ago=days)
-    seen: list[str] = []
-
-    def remember(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
-
-    engine = engine_of(app)
-    event.listen(engine, "before_cursor_execute", remember)
-    try:
-        from zoneinfo import ZoneInfo
-
-        scope = Scope(zone=ZoneInfo("Europe/Berlin"), today=date.today())
-        found = paging.page(engine, Filters(name=needle), scope, size=2)
-    finally:
-        event.remove(engine, "before_cursor_execute", remember)
+    found, seen = _page_asking(app, needle)
     assert found.rows
     pages = [sql for sql in seen if ") AS page JOIN withdrawal_statements" in sql]
     assert "AS recent" in pages[0]
     assert (len(pages) == 2 and "AS recent" not in pages[1]) == index_asked, pages
     assert len(pages) == (2 if index_asked else 1)
+
+
+@pytest.mark.parametrize("needle", ["ann", "bob", "nobody"])
+@pytest.mark.parametrize("pages", [(1,), (1, 2), (2, 4), ()])
+def test_a_name_found_in_the_chain_s_order_pages_as_the_index_does(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, needle: str, pages: tuple[int, ...],
+) -> None:
+    """On SQLite a name search also reads the latest holders of the text's trigrams in the
+    chain's order, keeping the matches later than anything before them can be (issue 16,
+    point 5: "consumer 1", held by one name in nine, all of them old). Every page, in both
+    directions, with a statement recovered late from the spool (appended now, submitted 6.5
+    days ago), and with another filter, is what the trigram table alone answers."""
+    made = {name: record(app, name=name, days_ago=days, recorded_then=name != "Ann Late")
+            for name, days in SPREAD}
+    newest_first = [made[name] for name, _days in sorted(SPREAD, key=lambda s: s[1])
+                    if needle in name.lower()]
+    monkeypatch.setattr(paging, "RECENT", 0)
+    monkeypatch.setattr(paging, "CHAIN_ORDER", pages)
+    for filters in (Filters(name=needle), Filters(name=needle, matched=True)):
+        assert _every_page(app, filters, size=2) == (newest_first, newest_first[::-1])
+
+
+@pytest.mark.sqlite_only
+def test_a_text_many_old_names_hold_is_answered_from_the_latest_holders(app: Flask) -> None:
+    """Twelve old holders of "ann" (none among the latest statements), a page of two: the
+    four latest holders in the chain's order answer it; no query sorts every holder."""
+    for n in range(12):
+        record(app, name=f"Ann {n}", days_ago=100 - n, recorded_then=True)
+    for n in range(4):
+        record(app, name=f"Bob {n}", days_ago=10 - n, recorded_then=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(paging, "RECENT", 3)
+        patch.setattr(paging, "CHAIN_ORDER", (2, 20))
+        found, seen = _page_asking(app, "ann")
+    assert [row.name for row in found.rows] == ["Ann 11", "Ann 10"]
+    pages = [sql for sql in seen if ") AS page JOIN withdrawal_statements" in sql]
+    assert len(pages) == 2 and "AS recent" in pages[0], pages
+    assert "MATCH" not in pages[1]  # the holders read first, not every holder sorted
+    assert [sql for sql in seen if "ORDER BY withdrawal_name_search.rowid DESC" in sql]

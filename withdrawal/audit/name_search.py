@@ -11,9 +11,10 @@ never less. A text of fewer than three characters has no trigram and scans."""
 
 from __future__ import annotations
 
+from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import ColumnElement, Engine, column, literal_column, select, table
+from sqlalchemy import ColumnElement, Engine, Select, column, literal_column, select, table
 
 from ..storage.tables import NAME_SEARCH, statements
 from ..storage.verify_names import has_name_table
@@ -38,12 +39,24 @@ def contains(name: ColumnElement[str], needle: str) -> ColumnElement[bool]:
     return name.icontains(needle, autoescape=True)
 
 
+def latest_holding(needle: str, count: int) -> Select[Any]:
+    """The ``seq`` of the ``count`` latest statements in the chain's order whose name holds
+    ``needle``'s trigrams (at least ``SHORTEST`` characters): FTS5 walks its row ids
+    backwards and stops there."""
+    return (select(_names.c.rowid).where(literal_column(NAME_SEARCH).op("MATCH")(_phrase(needle)))
+            .order_by(_names.c.rowid.desc()).limit(count))
+
+
+def _phrase(needle: str) -> str:
+    """``needle`` as an FTS5 string: no operators inside."""
+    return '"' + needle.replace('"', '""') + '"'
+
+
 def conditions(needle: str, trigram_table: bool) -> list[ColumnElement[bool]]:
     """The WHERE clauses for "the name contains ``needle``" (already stripped, not empty)."""
     found = contains(statements.c.name, needle)
     if not trigram_table or len(needle) < SHORTEST:
         return [found]
-    phrase = '"' + needle.replace('"', '""') + '"'  # an FTS5 string: no operators inside
     candidates = (select(_names.c.rowid)
-                  .where(literal_column(NAME_SEARCH).op("MATCH")(phrase)))
+                  .where(literal_column(NAME_SEARCH).op("MATCH")(_phrase(needle))))
     return [statements.c.seq.in_(candidates), found]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Column, ColumnElement, Engine, Select, Subquery, and_, or_, select
@@ -110,6 +110,15 @@ def page(
 #: hundred holds fills a page among them.
 RECENT = 5000
 
+#: How many pages of the latest holders of a text's trigrams, in the chain's order, a name
+#: search on SQLite reads (each in turn) before it sorts every holder (``Seek``); their ids
+#: are parameters of the page's query (at most 16 × 51, within SQLite's oldest limit of 999).
+CHAIN_ORDER = (4, 16)
+
+#: How much later than a later entry's append an earlier entry's may be (one host's clock set
+#: back): the margin of the name search in the chain's order.
+CLOCK_STEP = timedelta(minutes=5)
+
 
 @dataclass(frozen=True)
 class Seek:
@@ -128,7 +137,8 @@ class Seek:
     so there the filters go to it as they are.
 
     A text common only among old statements ("consumer 1": one name in nine at a million,
-    all but one in the oldest fifth) still sorts every candidate."""
+    all but one in the oldest fifth) is then read from its latest holders in the chain's
+    order (``_latest_in_chain``): 155–167 ms → 22 ms."""
 
     engine: Engine
     filters: Filters
@@ -139,28 +149,63 @@ class Seek:
              newest: bool) -> list[StatementRow]:
         """The first ``limit`` matching rows ``past`` the cursor, with their entries."""
         rows: list[StatementRow] = []
-        for found in self._positions(past, limit, newest):
+        for found, whole in self._positions(past, limit, newest):
             rows = fetch(self.engine, _entries(found, newest))
-            if len(rows) == limit:
+            if len(rows) == limit or whole:
                 break
         return rows
 
     def exists(self, past: ColumnElement[bool], *, newest: bool) -> bool:
         """Whether a matching row lies ``past`` the cursor."""
         with self.engine.connect() as conn:
-            return any(conn.execute(select(found.c.seq)).first() is not None
-                       for found in self._positions(past, 1, newest))
+            for found, whole in self._positions(past, 1, newest):
+                if conn.execute(select(found.c.seq)).first() is not None:
+                    return True
+                if whole:
+                    return False
+        return False
 
     def _positions(self, past: ColumnElement[bool] | None, limit: int,
-                   newest: bool) -> Iterator[Subquery]:
-        """The page's positions: first among the latest statements when the list searches a
-        name (``RECENT``), then as the filters' own indexes find them."""
+                   newest: bool) -> Iterator[tuple[Subquery, bool]]:
+        """The page's positions, each with whether it is every match there is: first among
+        the latest statements when the list searches a name (``RECENT``), then among the
+        latest holders of its trigrams in the chain's order (newest first only), then as the
+        filters' own indexes find them."""
         needle = self.filters.name.strip()
-        if RECENT and self.scope.trigram_table and len(needle) >= name_search.SHORTEST:
-            others = _past(matching_seqs(replace(self.filters, name=""), self.scope), past)
-            yield _among_recent(others, needle, self.order, limit, newest)
+        searched = self.scope.trigram_table and len(needle) >= name_search.SHORTEST
+        others = _past(matching_seqs(replace(self.filters, name=""), self.scope), past)
+        if searched and RECENT:
+            yield _among_recent(others, needle, self.order, limit, newest), False
+        if searched and newest:
+            yield from self._latest_in_chain(others, needle, limit)
         yield _first(_past(matching_seqs(self.filters, self.scope), past), self.order, limit,
-                     newest)
+                     newest), True
+
+    def _latest_in_chain(self, others: Select[Any], needle: str,
+                         limit: int) -> Iterator[tuple[Subquery, bool]]:
+        """The first matches among the ``count`` latest statements, in the chain's order,
+        whose name holds the text's trigrams (FTS5 reads them backwards from its last row
+        id and stops), kept only when their time is later than any statement before them
+        in the chain can have: a statement's time is no later than its append (the same
+        host's clock: SQLite is one host's), and no append of an earlier entry is later than
+        the ``count``-th's but by ``CLOCK_STEP``. A statement recovered late from the spool
+        lies among the latest in the chain with its own, earlier time: it is sorted in. A
+        text held by many old names ("consumer 1") is answered from a few hundred rows
+        instead of every holder sorted."""
+        for pages in CHAIN_ORDER:
+            count = pages * limit
+            with self.engine.connect() as conn:
+                holders = list(conn.execute(name_search.latest_holding(needle, count)).scalars())
+                appended = (conn.execute(select(ledger.c.recorded_at)
+                                         .where(ledger.c.seq == holders[-1])).scalar()
+                            if len(holders) == count else None)
+            walked = others.where(statements.c.seq.in_(holders),
+                                  name_search.contains(statements.c.name, needle))
+            if appended is None:  # fewer hold the trigrams: every match is among them
+                yield _first(walked, self.order, limit, True), True
+                return
+            later = walked.where(self.order.at > appended + CLOCK_STEP)
+            yield _first(later, self.order, limit, True), False
 
 
 def _past(matching: Select[Any], past: ColumnElement[bool] | None) -> Select[Any]:
