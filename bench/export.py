@@ -1,5 +1,6 @@
 """`flask withdrawal export` (CSV) at N statements against the database's own CSV dump of the
-same rows: the statements' index joined with their chain entry and their lines, newest first
+same rows: the statements' index joined with their chain entry, their lines and their latest
+acknowledgement, newest first
 (``sqlite3 -csv`` on SQLite, ``COPY ... TO STDOUT`` through psql on PostgreSQL).
 
     .venv/bin/python bench/export.py                 # 100 000 statements
@@ -31,8 +32,12 @@ from withdrawal.storage.schema import upgrade_schema  # noqa: E402
 SAME_ROWS = """
 SELECT s.reference, s.submitted_at, s.name, s.email, s.order_number, s.order_matched,
        s.locale, s.flags, l.seq, l.hash,
-       (SELECT {aggregate} FROM withdrawal_statement_lines AS x WHERE x.reference = s.reference)
+       (SELECT {aggregate} FROM withdrawal_statement_lines AS x WHERE x.reference = s.reference),
+       a.status, a.message_id
 FROM withdrawal_statements AS s JOIN withdrawal_ledger AS l ON l.seq = s.seq
+LEFT JOIN withdrawal_outbox AS a ON a.id = (
+    SELECT max(o.id) FROM withdrawal_outbox AS o
+    WHERE o.reference = s.reference AND o.purpose = 'acknowledgement')
 ORDER BY s.seq DESC
 """
 
