@@ -95,3 +95,35 @@ def test_a_database_it_cannot_read_fails_without_a_traceback(make_app: Any, tmp_
     code, output = health(app)
     assert code == 1 and "FAIL database: cannot be read: OperationalError" in output, output
     assert "Traceback" not in output
+
+
+def test_entries_no_witness_anchored_for_two_intervals_fail_the_anchors_check(
+    app: Flask, runner: Any, witness_dir: Any,
+) -> None:
+    """With witnesses, evidence left unanchored for two intervals (the worker stopped, or its
+    witnesses fail and only its log says so) is an alarm; without witnesses there is no
+    anchor check."""
+    from evidence_support import record
+
+    from withdrawal.health import check_health
+
+    assert [line.split(":")[0] for line in health(app)[1].splitlines()][-1] == "OK spool"
+    app.config["WITHDRAWAL_WITNESSES"] = [f"file:{witness_dir}"]
+    record(app, acknowledge=False)
+    code, output = health(app)
+    assert code == 0 and "OK anchors: no entry unanchored for more than 2 hours" in output
+
+    def later(hours: float) -> list[str]:
+        checks = check_health(lambda: engine_of(app), app.extensions["withdrawal"].spool_dir,
+                              timedelta(minutes=5), now=utcnow() + timedelta(hours=hours),
+                              anchor_every=timedelta(hours=1))
+        return [str(check) for check in checks if check.name == "anchors"]
+
+    assert later(1.9)[0].startswith("OK anchors")
+    [failed] = later(2.1)
+    assert failed.startswith("FAIL anchors: entries since ") and "unanchored for more than " \
+        "2 hours (two anchor intervals)" in failed
+    assert runner.invoke(args=["withdrawal", "anchor"]).exit_code == 0
+    assert later(2.1)[0].startswith("OK anchors")  # anchored: only its own events follow
+    record(app, "Bea", acknowledge=False)
+    assert later(2.1)[0].startswith("FAIL anchors")

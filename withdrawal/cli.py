@@ -263,9 +263,13 @@ Examples:
 def health(after: float) -> None:
     """Check that the database is reachable at this version's schema, that no message waits
     longer than AFTER minutes (the delivery workers run and keep up), that none failed for
-    good without a resend, and that no statement waits in this host's spool. One line per
-    check; exit 1 when one fails."""
-    checks = check_health(lambda: state().engine, state().spool_dir, timedelta(minutes=after))
+    good without a resend, that no statement waits in this host's spool and, with
+    WITHDRAWAL_WITNESSES, that no entry is unanchored for more than two anchor intervals.
+    One line per check; exit 1 when one fails."""
+    every = (timedelta(seconds=float(config_value("ANCHOR_INTERVAL")))
+             if config_value("WITNESSES") else None)
+    checks = check_health(lambda: state().engine, state().spool_dir, timedelta(minutes=after),
+                          anchor_every=every)
     for check in checks:
         click.echo(str(check), err=not check.ok)
     if not all(check.ok for check in checks):

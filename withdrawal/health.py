@@ -9,7 +9,10 @@ for cron, a systemd timer or a monitoring agent.
   keep up);
 - ``failed``: no message failed for good without a resend since (``requeue``);
 - ``spool``: no statement waiting in this host's spool (the database could not take it;
-  the worker's round, or ``recover``, moves it into the chain)."""
+  the worker's round, or ``recover``, moves it into the chain);
+- ``anchors`` (when ``WITHDRAWAL_WITNESSES`` names witnesses): no entry unanchored for more
+  than two anchor intervals (the worker anchors every interval; a witness that fails only
+  shows in its log, and the entries since are then as strong as the database alone)."""
 
 from __future__ import annotations
 
@@ -24,7 +27,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from . import spool
 from .audit.requeue import final_failures
 from .delivery.outbox import waiting
+from .storage.anchors import unanchored_since
 from .storage.schema import current_revision, head_revision
+from .storage.statements import utcnow
 
 
 @dataclass(frozen=True)
@@ -40,10 +45,12 @@ class Check:
 
 
 def check_health(open_engine: Callable[[], Engine], spool_dir: str | Path, after: timedelta,
-                 now: datetime | None = None) -> list[Check]:
+                 now: datetime | None = None,
+                 anchor_every: timedelta | None = None) -> list[Check]:
     """Every check, in the order above. ``open_engine`` gives the app's engine (opening it
-    may fail: that is the database check's finding); the delivery checks are left out when
-    the database cannot be read."""
+    may fail: that is the database check's finding); the delivery and anchor checks are left
+    out when the database cannot be read, the anchor check without ``anchor_every`` (no
+    witnesses)."""
     try:
         engine = open_engine()
         database = _database(engine)
@@ -53,7 +60,10 @@ def check_health(open_engine: Callable[[], Engine], spool_dir: str | Path, after
     checks = [database]
     if database.ok:
         checks += [_delivery(engine, after, now), _failed(engine)]
-    return [*checks, _spool(spool_dir)]
+    checks.append(_spool(spool_dir))
+    if database.ok and anchor_every is not None:
+        checks.append(_anchors(engine, anchor_every, now or utcnow()))
+    return checks
 
 
 def _database(engine: Engine) -> Check:
@@ -96,6 +106,18 @@ def _spool(spool_dir: str | Path) -> Check:
     return Check("spool", False, f"{_count(count, 'statement')} {waits} in {spool_dir} (the "
                                  "database could not take it): the worker's round moves it "
                                  "into the chain, or run flask withdrawal recover")
+
+
+def _anchors(engine: Engine, every: timedelta, now: datetime) -> Check:
+    since = unanchored_since(engine)
+    allowed = 2 * every
+    hours = f"{allowed.total_seconds() / 3600:g} hours"
+    if since is None or now - since <= allowed:
+        return Check("anchors", True, f"no entry unanchored for more than {hours}")
+    return Check("anchors", False, f"entries since {since:%Y-%m-%d %H:%M} UTC unanchored for "
+                                   f"more than {hours} (two anchor intervals): is flask "
+                                   "withdrawal deliver --loop running, and do its witnesses "
+                                   "answer (its log)? flask withdrawal anchor says which fails")
 
 
 def _count(count: int, noun: str) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, func, insert, select
 
 from ..statement import CHAIN_REFERENCE, EventType, Purpose, sha256_hex
 from .chain import lock_head
@@ -142,6 +142,17 @@ def news_since(engine: Engine, anchor: Anchor) -> bool:
                                         ledger.c.reference != CHAIN_REFERENCE).limit(1))
     with engine.connect() as conn:
         return conn.execute(query).first() is not None
+
+
+def unanchored_since(engine: Engine) -> datetime | None:
+    """When the oldest entry that no anchor covers was appended (the chain's own events
+    aside: anchors and their e-mails); None when every entry is anchored."""
+    covered = select(func.coalesce(func.max(anchors.c.head_seq), 0)).scalar_subquery()
+    query = (select(ledger.c.recorded_at)
+             .where(ledger.c.seq > covered, ledger.c.reference != CHAIN_REFERENCE)
+             .order_by(ledger.c.seq).limit(1))
+    with engine.connect() as conn:
+        return conn.execute(query).scalar()
 
 
 def iter_anchors(conn: Connection, batch: int = 500) -> Iterator[Anchor]:
