@@ -14,8 +14,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from support import delivery_recorded, engine_of
 
-from withdrawal.audit.retention import ERASED, Period, parse_period, purge
-from withdrawal.statement import EventType, canonical_json, sha256_hex
+from withdrawal.audit.retention import Period, parse_period, purge
+from withdrawal.statement import ERASED, EventType, canonical_json, sha256_hex
 from withdrawal.storage.statements import append_event, events_of, load_statement
 from withdrawal.storage.tables import documents, ledger, outbox, statements
 from withdrawal.storage.verify import verify_chain

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 from support import Consumer, SMTPServer, settle
 
-from withdrawal.audit.retention import ERASED
+from withdrawal.statement import ERASED
 from withdrawal.storage.statements import events_of
 from withdrawal.storage.tables import outbox
 from withdrawal.storage.verify import verify_chain

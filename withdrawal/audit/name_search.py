@@ -43,13 +43,14 @@ def latest_holding(needle: str, count: int) -> Select[Any]:
     """The ``seq`` of the ``count`` latest statements in the chain's order whose name holds
     ``needle``'s trigrams (at least ``SHORTEST`` characters): FTS5 walks its row ids
     backwards and stops there."""
-    return (select(_names.c.rowid).where(literal_column(NAME_SEARCH).op("MATCH")(_phrase(needle)))
-            .order_by(_names.c.rowid.desc()).limit(count))
+    return _holding(needle).order_by(_names.c.rowid.desc()).limit(count)
 
 
-def _phrase(needle: str) -> str:
-    """``needle`` as an FTS5 string: no operators inside."""
-    return '"' + needle.replace('"', '""') + '"'
+def _holding(needle: str) -> Select[Any]:
+    """The ``seq`` (row id) of every statement whose name holds ``needle``'s trigrams, as
+    a phrase: the text as an FTS5 string, no operators inside."""
+    phrase = '"' + needle.replace('"', '""') + '"'
+    return select(_names.c.rowid).where(literal_column(NAME_SEARCH).op("MATCH")(phrase))
 
 
 def conditions(needle: str, trigram_table: bool) -> list[ColumnElement[bool]]:
@@ -57,6 +58,4 @@ def conditions(needle: str, trigram_table: bool) -> list[ColumnElement[bool]]:
     found = contains(statements.c.name, needle)
     if not trigram_table or len(needle) < SHORTEST:
         return [found]
-    candidates = (select(_names.c.rowid)
-                  .where(literal_column(NAME_SEARCH).op("MATCH")(_phrase(needle))))
-    return [statements.c.seq.in_(candidates), found]
+    return [statements.c.seq.in_(_holding(needle)), found]

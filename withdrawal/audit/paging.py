@@ -172,12 +172,12 @@ class Seek:
         latest holders of its trigrams in the chain's order (newest first only), then as the
         filters' own indexes find them."""
         needle = self.filters.name.strip()
-        searched = self.scope.trigram_table and len(needle) >= name_search.SHORTEST
-        others = _past(matching_seqs(replace(self.filters, name=""), self.scope), past)
-        if searched and RECENT:
-            yield _among_recent(others, needle, self.order, limit, newest), False
-        if searched and newest:
-            yield from self._latest_in_chain(others, needle, limit)
+        if self.scope.trigram_table and len(needle) >= name_search.SHORTEST:
+            others = _past(matching_seqs(replace(self.filters, name=""), self.scope), past)
+            if RECENT:
+                yield _among_recent(others, needle, self.order, limit, newest), False
+            if newest:
+                yield from self._latest_in_chain(others, needle, limit)
         yield _first(_past(matching_seqs(self.filters, self.scope), past), self.order, limit,
                      newest), True
 

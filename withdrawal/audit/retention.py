@@ -21,8 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, select, update
 
-from ..statement import ERASED as ERASED  # what an erased field holds (tests, requeue)
-from ..statement import EventType, canonical_json, sha256_hex
+from ..statement import ERASED, EventType, canonical_json, sha256_hex
 from ..storage.chain import lock_head
 from ..storage.statements import append_event
 from ..storage.tables import documents, ledger, outbox, statements

@@ -13,8 +13,9 @@ everything built from it or claimed about it.
 - the anchors (``anchors``): every head anchored with a witness (stored anchors, witness files)
   is still an entry of the chain with the same hash, and each RFC 3161 token covers that hash;
   each stored anchor is the one its ``chain-anchored`` event recorded (``verify_anchor_rows``);
-- the outbox (``verify_outbox``): every delivery's row says what the chain recorded of it, sent
-  or failed for good, and no row says so without its event.
+- the outbox (``verify_outbox``): every statement owes its acknowledgement, every delivery's
+  row says what the chain recorded of it, sent or failed for good, and no row says so without
+  its event.
 
 One pass (``verify_walk``): the ledger is read once, in chain order, through one streamed query
 (a server-side cursor on PostgreSQL), each entry's body parsed once; with ``check_bytes`` each
