@@ -66,6 +66,7 @@ class Scope:
     zone: ZoneInfo
     today: date
     trigram_table: bool = False  # SQLite's FTS5 name index is there (``name_search``)
+    trigram_index: bool = False  # PostgreSQL's pg_trgm index on the names is there
 
 
 def conditions(filters: Filters, scope: Scope) -> list[ColumnElement[bool]]:
