@@ -1,7 +1,7 @@
 """Engines: SQLite (the embedded default, WAL, durable commits) or any SQLAlchemy URL, each
 bounded in time so that a database that is down, locked or silent answers with an error within
 ``timeout`` seconds instead of holding the consumer's request (the statement then goes to the
-spool, ``withdrawal/spool.py``)."""
+spool, ``withdrawal/spool.py``). SQLite's writers queue for their turn (``writers.py``)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, ExceptionContext, create_engine, event, make_url
+
+from . import writers
 
 #: Seconds allowed by default (``WITHDRAWAL_DATABASE_TIMEOUT``).
 DEFAULT_TIMEOUT = 5.0
@@ -28,8 +30,14 @@ def make_engine(url: str, timeout: float = DEFAULT_TIMEOUT) -> Engine:
     ``timeout`` as its connect timeout, lock wait (SQLite's busy timeout) and statement timeout
     (PostgreSQL)."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": timeout})
+        engine = create_engine(url, connect_args={"timeout": timeout,
+                                                  "factory": writers.QueuedConnection})
+        database = make_url(url).database or ""
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", lambda dbapi_connection, _record: writers.prepare(
+            dbapi_connection, database, timeout))
+        event.listen(engine, "before_cursor_execute", writers.queue_writes)
+        event.listen(engine, "after_cursor_execute", writers.leave_outside_transactions)
         return engine
     engine = create_engine(url, pool_pre_ping=True, pool_timeout=timeout,
                            connect_args=_postgres_timeouts(url, timeout))
