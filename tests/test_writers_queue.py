@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import threading
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
+from withdrawal.storage import writers
 from withdrawal.storage.engine import make_engine
 from withdrawal.storage.transient import refused
 
@@ -159,3 +161,52 @@ def test_a_database_in_memory_has_no_queue() -> None:
         conn.execute(text("CREATE TABLE t (x INTEGER)"))
         conn.execute(text("INSERT INTO t VALUES (1)"))
         assert conn.connection.dbapi_connection.gate is None  # type: ignore[union-attr]
+
+
+def _child_writes(url: str, ask: int, tell: int) -> None:
+    """In a forked child: a write while the parent holds the queue, then one after it says
+    it left; each outcome told the parent."""
+    engine = make_engine(url, timeout=0.3)
+    for n in (2, 3):
+        if n == 3:
+            os.read(ask, 1)
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(f"INSERT INTO t VALUES ({n})"))
+            os.write(tell, b"w")
+        except OperationalError:
+            os.write(tell, b"l")
+
+
+def test_a_child_forked_while_its_parent_writes_queues_as_a_process_of_its_own(
+    database: tuple[Engine, Path],
+) -> None:
+    """The child gets gates of its own: the parent's, copied with the parent's turn held,
+    would keep it waiting for good. (The parent holds its turn without a transaction open:
+    SQLite's own locks must not be held across a fork.)"""
+    engine, lock = database
+    engine.dispose()
+    gate = writers.gate_for(str(lock).removesuffix(".write-lock"))
+    assert gate is not None
+    to_child, from_parent = os.pipe()
+    from_child, to_parent = os.pipe()
+    gate.enter(5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (3.12)
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            _child_writes(str(engine.url), to_child, to_parent)
+        finally:
+            os._exit(0)
+    try:
+        assert os.read(from_child, 1) == b"l"  # the parent's turn: "database is locked"
+    finally:
+        gate.leave()
+    os.write(from_parent, b"g")
+    assert os.read(from_child, 1) == b"w"
+    os.waitpid(pid, 0)
+    for fd in (to_child, from_parent, from_child, to_parent):
+        os.close(fd)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT x FROM t ORDER BY x")).scalars().all() == [3]

@@ -135,9 +135,22 @@ _gates: dict[tuple[int, str], Gate] = {}
 _gates_made = threading.Lock()
 
 
+def _forget_gates() -> None:
+    """In a child just forked: the parent's gates (and a lock another thread of the parent
+    may have held at the fork) are not the child's."""
+    global _gates_made
+    _gates.clear()
+    _gates_made = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_gates)
+
+
 def gate_for(database: str) -> Gate | None:
     """The gate of ``database`` (a file path, as the URL names it) in this process; None for
-    a database in memory. Kept per process: a child forked with a gate gets its own."""
+    a database in memory. Kept per process: a child forked gets its own (the key's pid, for
+    a connection the child inherited, and ``_forget_gates``)."""
     if database in ("", ":memory:") or database.startswith("file:"):
         return None
     path = os.path.abspath(database) + ".write-lock"
