@@ -186,9 +186,10 @@ class Seek:
     def _positions(self, past: ColumnElement[bool] | None, limit: int,
                    newest: bool) -> Iterator[tuple[Subquery, bool]]:
         """The page's positions, each with whether it is every match there is: first among
-        the latest statements when the list searches a name (``RECENT``), then among the
-        latest holders of its trigrams in the chain's order (newest first only), then as the
-        filters' own indexes find them."""
+        the latest statements when the list searches a name through a trigram index
+        (``RECENT``); then, on PostgreSQL, every match found through its index and sorted
+        (``_sorted_apart``); on SQLite, among the latest holders of its trigrams in the
+        chain's order (newest first only), then as the filters' own indexes find them."""
         needle = self.filters.name.strip()
         matching = _past(matching_seqs(self.filters, self.scope), past)
         if len(needle) < name_search.SHORTEST or not (self.scope.trigram_table
@@ -292,7 +293,7 @@ def _again(positions: Subquery, newest: bool) -> tuple[Any, ...]:
 
 
 def indexed(engine: Engine, scope: Scope) -> Scope:
-    """``scope`` knowing whether the name search has its trigram table here."""
+    """``scope`` knowing which trigram index the name search has here, if any."""
     table, index = name_search.indexes(engine)
     return replace(scope, trigram_table=table, trigram_index=index)
 

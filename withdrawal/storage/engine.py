@@ -32,12 +32,8 @@ def make_engine(url: str, timeout: float = DEFAULT_TIMEOUT) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": timeout,
                                                   "factory": writers.QueuedConnection})
-        database = make_url(url).database or ""
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "connect", lambda dbapi_connection, _record: writers.prepare(
-            dbapi_connection, database, timeout))
-        event.listen(engine, "before_cursor_execute", writers.queue_writes)
-        event.listen(engine, "after_cursor_execute", writers.leave_outside_transactions)
+        writers.queue(engine, make_url(url).database or "", timeout)
         return engine
     engine = create_engine(url, pool_pre_ping=True, pool_timeout=timeout,
                            connect_args=_postgres_timeouts(url, timeout))

@@ -24,6 +24,8 @@ import threading
 import time
 from typing import Any
 
+from sqlalchemy import Engine, event
+
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: SQLite's busy handler alone
@@ -198,14 +200,21 @@ class QueuedConnection(sqlite3.Connection):
         self.leave_queue()
 
 
-def prepare(dbapi_connection: Any, database: str, timeout: float) -> None:
-    """A new connection of the engine: its gate and timeout."""
-    if isinstance(dbapi_connection, QueuedConnection):
-        dbapi_connection.gate = gate_for(database)
-        dbapi_connection.timeout = timeout
+def queue(engine: Engine, database: str, timeout: float) -> None:
+    """The writers of ``engine`` (made with ``QueuedConnection`` as its connections' factory)
+    queue for ``database`` (its path, as the URL names it), ``timeout`` seconds at most."""
+
+    def prepare(dbapi_connection: Any, _record: Any) -> None:
+        if isinstance(dbapi_connection, QueuedConnection):
+            dbapi_connection.gate = gate_for(database)
+            dbapi_connection.timeout = timeout
+
+    event.listen(engine, "connect", prepare)
+    event.listen(engine, "before_cursor_execute", _queue_writes)
+    event.listen(engine, "after_cursor_execute", _leave_outside_transactions)
 
 
-def queue_writes(conn: Any, _cursor: Any, statement: str, _parameters: Any, context: Any,
+def _queue_writes(conn: Any, _cursor: Any, statement: str, _parameters: Any, context: Any,
                  _executemany: bool) -> None:
     """Before a statement (SQLAlchemy's ``before_cursor_execute``): a write takes its place
     in the queue, unless its transaction has one."""
@@ -214,7 +223,7 @@ def queue_writes(conn: Any, _cursor: Any, statement: str, _parameters: Any, cont
         dbapi.enter_queue()
 
 
-def leave_outside_transactions(conn: Any, *_: Any) -> None:
+def _leave_outside_transactions(conn: Any, *_: Any) -> None:
     """After a statement: a write that left no transaction open (autocommit) leaves the
     queue at once."""
     dbapi = conn.connection.dbapi_connection
